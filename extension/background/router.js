@@ -1,0 +1,99 @@
+/**
+ * Kind → handler tables, with the sender checked before anything is dispatched.
+ *
+ * - Daemon requests arrive already authenticated (they came out of a verified session) and are routed by
+ *   kind; an unknown kind is answered with 2001 `unknown_kind`.
+ * - Messages from our own UI (popup, later the side panel and options) come through
+ *   `chrome.runtime.onMessage`. Only our extension's own pages may use them: `sender.id` must be our id and
+ *   `sender.url` must start with our origin, which excludes content scripts (their URL is the page's) and
+ *   every other extension. Anything else is refused before the table is even looked at.
+ */
+
+import { Codes, WebBridgeError, asWebBridgeError } from "../protocol/errors.js";
+import { browserInfo } from "./handlers/browser_info.js";
+import { ping } from "./handlers/ping.js";
+
+/**
+ * @typedef {import("../protocol/session.js").Message} Message
+ * @typedef {import("../protocol/channel.js").Reply} Reply
+ * @typedef {(msg: Message) => Promise<Reply>} DaemonHandler
+ * @typedef {{type: string, [key: string]: unknown}} UiMessage
+ * @typedef {(msg: UiMessage) => Promise<unknown>} UiAction
+ * @typedef {{ok: true, result: unknown} | {ok: false, error: {code: number, name: string, message: string}}} UiResponse
+ */
+
+/** Handlers that need nothing but the message. */
+/** @type {Readonly<Record<string, DaemonHandler>>} */
+export const DAEMON_HANDLERS = Object.freeze({
+  "browser.info": () => browserInfo(),
+  ping: () => ping(),
+});
+
+/**
+ * Build the dispatcher for daemon requests.
+ * @param {Record<string, DaemonHandler>} [extra]  handlers that need the connection (e.g. `key.rotate`)
+ * @returns {(msg: Message) => Promise<Reply>}
+ */
+export function createDaemonRouter(extra = {}) {
+  /** @type {Map<string, DaemonHandler>} */
+  const table = new Map([...Object.entries(DAEMON_HANDLERS), ...Object.entries(extra)]);
+  return async (msg) => {
+    const handler = table.get(msg.kind);
+    if (!handler) throw new WebBridgeError(Codes.UNKNOWN_KIND, `no handler for ${msg.kind}`);
+    return handler(msg);
+  };
+}
+
+/**
+ * Whether a `chrome.runtime.onMessage` sender is one of our own extension pages.
+ * @param {chrome.runtime.MessageSender | undefined} sender
+ * @param {string} ownId  `chrome.runtime.id`
+ * @param {string} ownOrigin  `chrome.runtime.getURL("")`, e.g. "chrome-extension://<id>/"
+ * @returns {boolean}
+ */
+export function isOwnPage(sender, ownId, ownOrigin) {
+  return (
+    !!sender &&
+    sender.id === ownId &&
+    typeof sender.url === "string" &&
+    ownOrigin.length > "chrome-extension://".length &&
+    sender.url.startsWith(ownOrigin)
+  );
+}
+
+/**
+ * Route a UI message after the sender check.
+ * @param {unknown} message
+ * @param {chrome.runtime.MessageSender | undefined} sender
+ * @param {Record<string, UiAction>} actions
+ * @param {{id: string, origin: string}} self  our id and origin
+ * @returns {Promise<UiResponse>}
+ */
+export async function routeUiMessage(message, sender, actions, self) {
+  if (!isOwnPage(sender, self.id, self.origin)) {
+    return { ok: false, error: new WebBridgeError(Codes.ORIGIN_REFUSED, "messages are accepted only from this extension's pages").toWire() };
+  }
+  const msg = /** @type {UiMessage} */ (message);
+  const type = msg && typeof msg === "object" && typeof msg.type === "string" ? msg.type : null;
+  if (type === null || !Object.hasOwn(actions, type)) {
+    return { ok: false, error: new WebBridgeError(Codes.UNKNOWN_KIND, `unknown UI message ${JSON.stringify(type)}`).toWire() };
+  }
+  try {
+    return { ok: true, result: await actions[type](msg) };
+  } catch (err) {
+    return { ok: false, error: asWebBridgeError(err).toWire() };
+  }
+}
+
+/**
+ * The `chrome.runtime.onMessage` listener for our UI. Answers asynchronously (returns true).
+ * @param {Record<string, UiAction>} actions
+ * @returns {(message: unknown, sender: chrome.runtime.MessageSender, sendResponse: (r: UiResponse) => void) => boolean}
+ */
+export function createUiMessageListener(actions) {
+  return (message, sender, sendResponse) => {
+    const self = { id: chrome.runtime.id, origin: chrome.runtime.getURL("") };
+    void routeUiMessage(message, sender, actions, self).then(sendResponse);
+    return true;
+  };
+}

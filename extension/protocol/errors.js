@@ -1,0 +1,171 @@
+/**
+ * One error type for the extension, carrying the numeric code and name of `docs/PROTOCOL.md` §8 so that a
+ * failure reads the same in the daemon log, on the wire, in the popup and in the CLI.
+ *
+ * `WebBridgeError.name` is the wire name (`"bad_mac"`), not a JavaScript class name. Errors the peer sent us
+ * arrive as `RemoteError` (code 4003) holding the peer's own code and name.
+ */
+
+/** code → wire name, exactly the table of PROTOCOL.md §8 (plus 5004 from the Python error tree). */
+export const ERROR_NAMES = Object.freeze(
+  /** @type {Record<number, string>} */ ({
+    1001: "frame_truncated",
+    1002: "frame_empty",
+    1003: "frame_too_large",
+    1004: "invalid_utf8",
+    1005: "invalid_json",
+    1006: "json_too_deep",
+    1007: "json_limits",
+    1008: "duplicate_key",
+    1009: "not_an_object",
+    1010: "bad_chunk",
+    2001: "unknown_kind",
+    2002: "invalid_message",
+    2003: "unexpected_kind",
+    2004: "unsupported_protocol",
+    3001: "missing_mac",
+    3002: "bad_mac",
+    3003: "bad_sequence",
+    3004: "clock_skew",
+    3005: "bad_session",
+    3006: "not_paired",
+    3007: "unsolicited_reply",
+    3008: "pairing_failed",
+    3009: "pairing_expired",
+    3010: "origin_refused",
+    3011: "keystore_insecure",
+    4001: "timeout",
+    4002: "channel_closed",
+    4003: "remote_error",
+    4004: "busy",
+    5001: "bridge_not_found",
+    5002: "daemon_unavailable",
+    5003: "internal",
+    5004: "config_error",
+  }),
+);
+
+/** Named codes, for readable call sites: `new WebBridgeError(Codes.BAD_MAC)`. */
+export const Codes = Object.freeze({
+  FRAME_TRUNCATED: 1001,
+  FRAME_EMPTY: 1002,
+  FRAME_TOO_LARGE: 1003,
+  INVALID_UTF8: 1004,
+  INVALID_JSON: 1005,
+  JSON_TOO_DEEP: 1006,
+  JSON_LIMITS: 1007,
+  DUPLICATE_KEY: 1008,
+  NOT_AN_OBJECT: 1009,
+  BAD_CHUNK: 1010,
+  UNKNOWN_KIND: 2001,
+  INVALID_MESSAGE: 2002,
+  UNEXPECTED_KIND: 2003,
+  UNSUPPORTED_PROTOCOL: 2004,
+  MISSING_MAC: 3001,
+  BAD_MAC: 3002,
+  BAD_SEQUENCE: 3003,
+  CLOCK_SKEW: 3004,
+  BAD_SESSION: 3005,
+  NOT_PAIRED: 3006,
+  UNSOLICITED_REPLY: 3007,
+  PAIRING_FAILED: 3008,
+  PAIRING_EXPIRED: 3009,
+  ORIGIN_REFUSED: 3010,
+  KEYSTORE_INSECURE: 3011,
+  TIMEOUT: 4001,
+  CHANNEL_CLOSED: 4002,
+  REMOTE_ERROR: 4003,
+  BUSY: 4004,
+  BRIDGE_NOT_FOUND: 5001,
+  DAEMON_UNAVAILABLE: 5002,
+  INTERNAL: 5003,
+  CONFIG_ERROR: 5004,
+});
+
+/**
+ * @typedef {{code: number, name: string, message: string}} WireError  the body of an `error` message
+ */
+
+export class WebBridgeError extends Error {
+  /**
+   * @param {number} code  a code of PROTOCOL.md §8; unknown codes read as 5003 `internal`
+   * @param {string} [message]  human-readable detail (never page content or key material)
+   * @param {Record<string, unknown>} [detail]  structured context for logs and tests
+   */
+  constructor(code, message, detail) {
+    const known = Object.hasOwn(ERROR_NAMES, code) ? code : Codes.INTERNAL;
+    const name = ERROR_NAMES[known];
+    super(message || name);
+    /** @type {number} */
+    this.code = known;
+    /** @type {string} the wire name, e.g. `"bad_mac"` */
+    this.name = name;
+    /** @type {Record<string, unknown>} */
+    this.detail = detail ?? {};
+    /** True when this failure ended the session (PROTOCOL.md §3 steps 1–5): drop the connection. */
+    this.fatal = false;
+  }
+
+  /** @returns {WireError} */
+  toWire() {
+    return { code: this.code, name: this.name, message: this.message };
+  }
+
+  toString() {
+    return `[${this.code} ${this.name}] ${this.message}`;
+  }
+}
+
+/** The peer answered a request with an `error` body; `remoteCode`/`remoteName` say which. */
+export class RemoteError extends WebBridgeError {
+  /**
+   * @param {string} message
+   * @param {number} remoteCode
+   * @param {string} remoteName
+   */
+  constructor(message, remoteCode, remoteName) {
+    super(Codes.REMOTE_ERROR, message, { remoteCode, remoteName });
+    /** @type {number} */
+    this.remoteCode = remoteCode;
+    /** @type {string} */
+    this.remoteName = remoteName;
+  }
+
+  toString() {
+    return `[${this.remoteCode} ${this.remoteName}] ${this.message}`;
+  }
+}
+
+/**
+ * Turn an `error` body received from the peer into a `RemoteError`, tolerating malformed fields.
+ * @param {unknown} body
+ * @returns {RemoteError}
+ */
+export function fromWire(body) {
+  const b = /** @type {Record<string, unknown>} */ (body && typeof body === "object" ? body : {});
+  const code = Number.isInteger(b.code) ? /** @type {number} */ (b.code) : Codes.INTERNAL;
+  const name = typeof b.name === "string" ? b.name : (ERROR_NAMES[code] ?? "internal");
+  const message = typeof b.message === "string" ? b.message.slice(0, 500) : "remote error";
+  return new RemoteError(message, code, name);
+}
+
+/**
+ * Wrap anything thrown into a `WebBridgeError` (5003 `internal` unless it already is one).
+ * @param {unknown} err
+ * @returns {WebBridgeError}
+ */
+export function asWebBridgeError(err) {
+  if (err instanceof WebBridgeError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new WebBridgeError(Codes.INTERNAL, message);
+}
+
+/**
+ * True for the failures of PROTOCOL.md §3 steps 1–5, after which the session ends and the extension
+ * reconnects and handshakes afresh.
+ * @param {unknown} err
+ * @returns {boolean}
+ */
+export function endsSession(err) {
+  return err instanceof WebBridgeError && (err.fatal || (err.code >= 3001 && err.code <= 3005));
+}

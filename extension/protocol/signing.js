@@ -1,0 +1,213 @@
+/**
+ * Session keys and envelope MACs (PROTOCOL.md §3), on WebCrypto only.
+ *
+ * ```
+ * salt  = nonce_e ‖ nonce_d
+ * k_e2d = HKDF-SHA256(IKM = S, salt, info = "wb1 session " + SID + " e2d", L = 32)
+ * k_d2e = HKDF-SHA256(IKM = S, salt, info = "wb1 session " + SID + " d2e", L = 32)
+ * MAC   = base64url_nopad(HMAC-SHA256(key, utf8(P)))
+ * ```
+ *
+ * `S` is always a non-extractable HKDF `CryptoKey`; the derived HMAC keys are non-extractable too. The MAC is
+ * checked with `crypto.subtle.verify` (constant time) over the exact bytes of `P`, before anything parses it.
+ */
+
+import { decode as b64decode, encode as b64encode } from "./b64.js";
+
+const enc = new TextEncoder();
+
+/** Length of a MAC on the wire: 32 bytes in unpadded base64url. */
+export const MAC_LENGTH = 43;
+/** Nonce length in bytes (hello and hello.ok). */
+export const NONCE_BYTES = 32;
+
+/** @typedef {{e2d: CryptoKey, d2e: CryptoKey}} SessionKeys */
+
+/** @returns {SubtleCrypto} */
+function subtle() {
+  return globalThis.crypto.subtle;
+}
+
+/**
+ * @param {string} text
+ * @returns {Uint8Array}
+ */
+export function utf8(text) {
+  return enc.encode(text);
+}
+
+/**
+ * @param {...Uint8Array} parts
+ * @returns {Uint8Array}
+ */
+export function concatBytes(...parts) {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/**
+ * @param {number} n
+ * @returns {Uint8Array}
+ */
+export function randomBytes(n) {
+  return globalThis.crypto.getRandomValues(new Uint8Array(n));
+}
+
+/**
+ * @param {Uint8Array} data
+ * @returns {Promise<Uint8Array>}
+ */
+export async function sha256(data) {
+  return new Uint8Array(await subtle().digest("SHA-256", /** @type {BufferSource} */ (data)));
+}
+
+/**
+ * Import raw secret bytes as a non-extractable HKDF key (the long-term `S`, or an ECDH output `Z`).
+ * @param {Uint8Array} raw
+ * @returns {Promise<CryptoKey>}
+ */
+export async function importHkdfKey(raw) {
+  return subtle().importKey("raw", /** @type {BufferSource} */ (raw), "HKDF", false, ["deriveBits", "deriveKey"]);
+}
+
+/**
+ * HKDF-SHA256 output bytes. Only tests and key derivation call it; callers zero the result when done.
+ * @param {CryptoKey} ikm  an HKDF key
+ * @param {Uint8Array} salt
+ * @param {string | Uint8Array} info
+ * @param {number} length  in bytes
+ * @returns {Promise<Uint8Array>}
+ */
+export async function hkdf(ikm, salt, info, length) {
+  const bits = await subtle().deriveBits(
+    {
+      name: "HKDF",
+      hash: "SHA-256",
+      salt: /** @type {BufferSource} */ (salt),
+      info: /** @type {BufferSource} */ (typeof info === "string" ? utf8(info) : info),
+    },
+    ikm,
+    length * 8,
+  );
+  return new Uint8Array(bits);
+}
+
+/**
+ * Import raw bytes as a non-extractable HMAC-SHA256 key, zeroing the bytes afterwards.
+ * @param {Uint8Array} raw
+ * @returns {Promise<CryptoKey>}
+ */
+export async function importHmacKey(raw) {
+  try {
+    return await subtle().importKey(
+      "raw",
+      /** @type {BufferSource} */ (raw),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+  } finally {
+    raw.fill(0);
+  }
+}
+
+/**
+ * HMAC-SHA256 key derived by HKDF from `ikm` (non-extractable).
+ * @param {CryptoKey} ikm
+ * @param {Uint8Array} salt
+ * @param {string} info
+ * @returns {Promise<CryptoKey>}
+ */
+export async function deriveHmacKey(ikm, salt, info) {
+  return importHmacKey(await hkdf(ikm, salt, info, 32));
+}
+
+/**
+ * `info` strings for the two session keys.
+ * @param {string} sid
+ * @returns {{e2d: string, d2e: string}}
+ */
+export function sessionInfo(sid) {
+  return { e2d: `wb1 session ${sid} e2d`, d2e: `wb1 session ${sid} d2e` };
+}
+
+/**
+ * Derive the per-connection keys from the long-term secret and both hello nonces.
+ * @param {CryptoKey} secretKey  `S`, a non-extractable HKDF key
+ * @param {Uint8Array} nonceE  32 bytes from our `hello`
+ * @param {Uint8Array} nonceD  32 bytes from the daemon's `hello.ok`
+ * @param {string} sid  the daemon's session id
+ * @returns {Promise<SessionKeys>}
+ */
+export async function deriveSessionKeys(secretKey, nonceE, nonceD, sid) {
+  if (nonceE.length !== NONCE_BYTES || nonceD.length !== NONCE_BYTES) throw new Error("nonces must be 32 bytes");
+  const salt = concatBytes(nonceE, nonceD);
+  const info = sessionInfo(sid);
+  const [e2d, d2e] = await Promise.all([
+    deriveHmacKey(secretKey, salt, info.e2d),
+    deriveHmacKey(secretKey, salt, info.d2e),
+  ]);
+  return { e2d, d2e };
+}
+
+/**
+ * Raw HMAC-SHA256.
+ * @param {CryptoKey} key
+ * @param {Uint8Array} data
+ * @returns {Promise<Uint8Array>}
+ */
+export async function hmac(key, data) {
+  return new Uint8Array(await subtle().sign("HMAC", key, /** @type {BufferSource} */ (data)));
+}
+
+/**
+ * MAC of the signed part `P`.
+ * @param {CryptoKey} key  the sending direction's key
+ * @param {string | Uint8Array} p  the signed part, as text or as its exact UTF-8 bytes
+ * @returns {Promise<string>}  43 base64url characters
+ */
+export async function sign(key, p) {
+  return b64encode(await hmac(key, typeof p === "string" ? utf8(p) : p));
+}
+
+/**
+ * Constant-time check of a MAC over the exact UTF-8 bytes of `P`. Never throws for a malformed MAC: it is
+ * simply not valid.
+ * @param {CryptoKey} key  the receiving direction's key
+ * @param {string | Uint8Array} p
+ * @param {string} mac
+ * @returns {Promise<boolean>}
+ */
+export async function verify(key, p, mac) {
+  let tag;
+  try {
+    tag = b64decode(mac);
+  } catch {
+    return false;
+  }
+  if (tag.length !== 32) return false;
+  const data = typeof p === "string" ? utf8(p) : p;
+  return subtle().verify("HMAC", key, /** @type {BufferSource} */ (tag), /** @type {BufferSource} */ (data));
+}
+
+/**
+ * @typedef {{v: 1, sid: string, mac: string, p: string}} SealedFrame
+ */
+
+/**
+ * Build a sealed envelope around the signed part `P`.
+ * @param {CryptoKey} key  the sending direction's key
+ * @param {string} sid
+ * @param {string} p
+ * @returns {Promise<SealedFrame>}
+ */
+export async function seal(key, sid, p) {
+  return { v: 1, sid, mac: await sign(key, p), p };
+}

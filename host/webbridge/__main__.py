@@ -1,0 +1,3 @@
+from webbridge.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""The daemon's composition root: resources entered in order on an ``AsyncExitStack``, released in reverse."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from . import __version__
+from . import log as logsetup
+from .config import Settings
+from .daemon.keystore import KeyStore
+from .daemon.lock import InstanceLock, write_pid
+from .daemon.server import DaemonState, Server
+from .errors import KeystoreInsecure
+from .paths import ensure_private_dir
+
+log = logging.getLogger("webbridge.app")
+
+
+async def run_daemon(settings: Settings, *, stderr_logs: bool = True) -> int:
+    """Run until SIGTERM/SIGINT or a ``shutdown`` request. Raises AlreadyRunning if another daemon runs."""
+    paths = settings.paths
+    for folder in (paths.config, paths.data, paths.state, paths.runtime):
+        ensure_private_dir(folder)
+    logsetup.setup(settings.log_level, paths.log_dir, stderr=stderr_logs)
+    lock = InstanceLock(paths.lock)
+    lock.acquire()
+    async with contextlib.AsyncExitStack() as stack:
+        stack.callback(lock.release)
+        keystore = KeyStore(paths.keys)
+        try:
+            keystore.load()
+        except KeystoreInsecure as exc:
+            log.error("%s", exc)  # serve anyway: `webbridge doctor` and `pair --reset` need a daemon
+        state = DaemonState(settings, keystore)
+        server = Server(state)
+        await server.start()
+        stack.push_async_callback(server.aclose)
+        write_pid(paths.pid_file)
+        stack.callback(_remove, paths.pid_file)
+        loop = asyncio.get_running_loop()
+        if sys.platform != "win32":
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, state.request_stop)
+                stack.callback(loop.remove_signal_handler, sig)
+        log.info("webbridge daemon %s ready (pid %s)", __version__, state.pid)
+        await state.stop_event.wait()
+        log.info("stopping")
+    return 0
+
+
+def _remove(path: object) -> None:
+    from pathlib import Path
+
+    with contextlib.suppress(FileNotFoundError):
+        Path(str(path)).unlink()

@@ -1,0 +1,104 @@
+"""One frozen settings object: defaults, then ``config.toml``, then the environment.
+
+Errors name the field and where the bad value came from. Paths come from :mod:`webbridge.paths`
+(``WEBBRIDGE_HOME`` moves everything, which tests and the demo use).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .paths import Paths, resolve
+
+ENV_PREFIX = "WEBBRIDGE_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class Settings:
+    paths: Paths
+    log_level: str = "INFO"
+    #: Log page content, prompts and message bodies. Off by default: logs never carry user data.
+    log_content: bool = False
+    #: Default deadline of a request over a bridge, in seconds.
+    request_timeout: float = 30.0
+    #: At most this many requests in flight per bridge before callers get ``busy``.
+    max_in_flight: int = 256
+    #: At most this many browsers and profiles connected at once.
+    max_bridges: int = 64
+    #: A pairing waiting for the user's confirmation expires after this many seconds.
+    pairing_timeout: float = 300.0
+
+    @property
+    def config_file(self) -> Path:
+        return self.paths.config / "config.toml"
+
+
+_TUNABLE = {
+    "log_level": str,
+    "log_content": bool,
+    "request_timeout": float,
+    "max_in_flight": int,
+    "max_bridges": int,
+    "pairing_timeout": float,
+}
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    kind = _TUNABLE[name]
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if kind is str:
+            text = str(value).upper()
+            if name == "log_level" and text not in LOG_LEVELS:
+                raise ValueError(value)
+            return text
+        if isinstance(value, bool):
+            raise ValueError(value)
+        number = kind(value)
+        if number <= 0:
+            raise ValueError(value)
+        return number
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{source}: {name} = {value!r} is not a valid {kind.__name__}") from exc
+
+
+def load(env: dict[str, str] | None = None) -> Settings:
+    """Build the settings. Raises :class:`ConfigError` naming the field on a bad value."""
+    env = dict(os.environ) if env is None else env
+    settings = Settings(paths=resolve(env))
+    changes: dict[str, Any] = {}
+    path = settings.config_file
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        daemon = data.get("daemon", {})
+        if not isinstance(daemon, dict):
+            raise ConfigError(f"{path}: [daemon] must be a table")
+        for key, value in daemon.items():
+            if key not in _TUNABLE:
+                raise ConfigError(f"{path}: unknown setting daemon.{key}")
+            changes[key] = _coerce(key, value, str(path))
+    for name in _TUNABLE:
+        env_name = ENV_PREFIX + name.upper()
+        if env_name in env:
+            changes[name] = _coerce(name, env[env_name], f"environment {env_name}")
+    return replace(settings, **changes)
+
+
+__all__ = ["Settings", "load"]
