@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from . import meta
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Page, Worker
+    from playwright.sync_api import BrowserContext, Page, Playwright, Worker
 
 EXTENSION_DIR = Path(__file__).resolve().parents[2] / "extension"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium")
@@ -72,6 +72,35 @@ class Browser:
         return self.worker.evaluate(expression, arg)
 
 
+def launch(
+    playwright: Playwright,
+    profile: Path,
+    *,
+    env: dict[str, str] | None = None,
+    headless: bool = True,
+    extension_dir: Path = EXTENSION_DIR,
+    install_manifest: bool = True,
+) -> Browser:
+    """Launch Chromium with the extension on ``profile`` from an existing Playwright instance.
+
+    The caller closes ``browser.context`` (a clean close flushes cookies). Raises FileNotFoundError when no
+    Chromium is installed.
+    """
+    profile.mkdir(parents=True, exist_ok=True)
+    if install_manifest:
+        from .install.installer import install_for_profile
+
+        install_for_profile(profile, env=env)
+    context = playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=find_chromium(),
+        headless=headless,
+        args=chromium_args(extension_dir),
+        env={**os.environ, **(env or {})},
+    )
+    return Browser(context, profile, meta.EXTENSION_ID)
+
+
 @contextmanager
 def chromium_with_extension(
     profile: Path,
@@ -84,20 +113,16 @@ def chromium_with_extension(
     """Launch Chromium with the extension on ``profile``; closes it cleanly (cookies flushed) on exit."""
     from playwright.sync_api import sync_playwright
 
-    profile.mkdir(parents=True, exist_ok=True)
-    if install_manifest:
-        from .install.installer import install_for_profile
-
-        install_for_profile(profile, env=env)
     with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=find_chromium(),
+        browser = launch(
+            p,
+            profile,
+            env=env,
             headless=headless,
-            args=chromium_args(extension_dir),
-            env={**os.environ, **(env or {})},
+            extension_dir=extension_dir,
+            install_manifest=install_manifest,
         )
         try:
-            yield Browser(context, profile, meta.EXTENSION_ID)
+            yield browser
         finally:
-            context.close()
+            browser.context.close()

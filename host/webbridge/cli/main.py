@@ -10,6 +10,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from .. import __version__
@@ -183,6 +184,13 @@ def cmd_call(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ..demo import run
+
+    headed = True if args.headed else (False if args.headless else None)
+    return run(yes=args.yes, headed=headed, out=Path(args.out), keep=args.keep)
+
+
 def cmd_version(_args: argparse.Namespace) -> int:
     print(f"webbridge {__version__}")
     return 0
@@ -225,6 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--body", default="{}", help="JSON body")
     p.add_argument("--timeout", type=float, default=30.0)
     p.set_defaults(func=cmd_call)
+
+    p = sub.add_parser("demo", help="pair a throwaway Chromium and run a task over the bridge")
+    p.add_argument("--yes", action="store_true", help="confirm the pairing code without asking")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--headed", action="store_true", help="show the browser window")
+    shown.add_argument("--headless", action="store_true", help="no window even with a display")
+    p.add_argument("--out", default="webbridge-demo.json", help="where to write the result")
+    p.add_argument("--keep", action="store_true", help="keep the throwaway profile and daemon home")
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("version", help="print the version")
     p.set_defaults(func=cmd_version)
