@@ -195,6 +195,41 @@ class Busy(ChannelError):
     code, name = 4004, "busy"
 
 
+# --- browser control: outcomes the agent sees as tool results and can recover from ----------------------
+
+
+class BrowserActionError(WebBridgeError):
+    """An action in the browser did not happen, and nothing happened elsewhere instead (6xxx)."""
+
+
+class StaleRef(BrowserActionError):
+    code, name = 6001, "stale_ref"
+
+
+class NavigatedAway(BrowserActionError):
+    code, name = 6002, "navigated_away"
+
+
+class NotActionable(BrowserActionError):
+    code, name = 6003, "not_actionable"
+
+
+class UrlBlocked(BrowserActionError):
+    code, name = 6004, "url_blocked"
+
+
+class TabNotFound(BrowserActionError):
+    code, name = 6005, "tab_not_found"
+
+
+class WaitTimeout(BrowserActionError):
+    code, name = 6006, "wait_timeout"
+
+
+class ActionFailed(BrowserActionError):
+    code, name = 6007, "action_failed"
+
+
 # --- bridge and daemon: the user must act --------------------------------------------------------------
 
 

@@ -31,6 +31,10 @@ def test_export_carries_every_kind_and_the_catalogue() -> None:
         "hello": "hello.ok", "pair.begin": "pair.key", "pair.confirm": "pair.done",
         "session.open": "session.opened", "browser.info": "browser.info.result",
         "ping": "pong", "echo": "echo.result", "key.rotate": "key.rotated",
+        "tabs.list": "tabs.list.result", "tabs.open": "tab.result", "tabs.activate": "tab.result",
+        "tabs.close": "done", "page.navigate": "page.navigated", "page.snapshot": "page.snapshot.result",
+        "page.text": "page.text.result", "page.act": "page.act.result",
+        "page.wait_for": "page.wait_for.result",
     }  # fmt: skip
     for kind, entry in doc["kinds"].items():
         body = entry["body"]

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     ValidationError,
@@ -31,7 +29,21 @@ from pydantic import (
 
 from webbridge.errors import InvalidMessage, UnknownKind, UnsupportedProtocol
 from webbridge.meta import PROTOCOL
-from webbridge.protocol import b64url
+from webbridge.protocol.fields import (
+    MAX_ECHO,
+    MAX_SAFE_INT,
+    MAX_TABS,
+    BrowserDesc,
+    Digest,
+    Id16,
+    Message,
+    MsgId,
+    Nonce,
+    PublicKey,
+    Short,
+    Tab,
+    TimeMs,
+)
 
 __all__ = [
     "CATALOGUE",
@@ -64,78 +76,6 @@ __all__ = [
     "echo_reply",
     "parse_body",
 ]
-
-# --- field types ---------------------------------------------------------------------------------------
-
-#: Largest ``echo`` payload in characters (the browser → host frame cap, §1).
-MAX_ECHO = 33_554_432
-#: Most tabs in one ``browser.info.result``.
-MAX_TABS = 5000
-#: Largest safe integer in JavaScript: every int on the wire must round-trip through a JS number.
-MAX_SAFE_INT = 2**53 - 1
-
-MsgId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
-Short = Annotated[str, Field(max_length=256)]
-Text = Annotated[str, Field(max_length=8192)]
-TimeMs = Annotated[int, Field(ge=0, le=MAX_SAFE_INT)]
-SafeInt = Annotated[int, Field(ge=-MAX_SAFE_INT, le=MAX_SAFE_INT)]
-
-
-def _b64_shape(size: int) -> Any:
-    """Length and alphabet of the base64url text of ``size`` bytes (exported to the JSON Schema)."""
-    chars = b64url.encoded_length(size)
-    return Field(min_length=chars, max_length=chars, pattern=f"^[A-Za-z0-9_-]{{{chars}}}$")
-
-
-def _b64_decodes(size: int, first_byte: int | None = None) -> AfterValidator:
-    """Canonical base64url of exactly ``size`` bytes (starting with ``first_byte``)."""
-
-    def check(value: str) -> str:
-        raw = b64url.decode(value)  # B64Error is a ValueError: pydantic reports it on the field
-        if len(raw) != size:
-            raise ValueError(f"must decode to {size} bytes")
-        if first_byte is not None and raw[0] != first_byte:
-            raise ValueError(f"must start with byte 0x{first_byte:02x}")
-        return value
-
-    return AfterValidator(check)
-
-
-#: 32 random bytes (hello nonces, ``n_e``).
-Nonce = Annotated[str, _b64_shape(32), _b64_decodes(32)]
-#: 32-byte digests and MACs (``commit``, pairing ``mac``).
-Digest = Annotated[str, _b64_shape(32), _b64_decodes(32)]
-#: 16 random bytes: session ids and pair ids (22 characters).
-Id16 = Annotated[str, _b64_shape(16), _b64_decodes(16)]
-#: An uncompressed P-256 public point: 65 bytes starting 0x04.
-PublicKey = Annotated[str, _b64_shape(65), _b64_decodes(65, first_byte=0x04)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-
-
-class Message(_Model):
-    """Base of every message; ``kind`` is narrowed to a ``Literal`` in each subclass."""
-
-    kind: str
-
-
-# --- nested shapes -------------------------------------------------------------------------------------
-
-
-class BrowserDesc(_Model):
-    name: Short
-    version: Short
-    user_agent: Annotated[str, Field(max_length=1024)]
-
-
-class Tab(_Model):
-    id: SafeInt
-    window_id: SafeInt
-    url: Text
-    title: Text
-    active: bool
 
 
 # --- handshake and pairing (plain) ---------------------------------------------------------------------
@@ -343,6 +283,18 @@ def _info(
     return KindInfo(kind, model, role, plain, sealed, direction, reply_kind)
 
 
+def _browser_infos() -> list[KindInfo]:
+    from webbridge.protocol.browser_kinds import REQUESTS
+
+    infos = []
+    for request, reply in REQUESTS:
+        infos.append(_info(request, "request", "d2e", reply=reply))
+    # Several requests share a reply kind (tab.result): register each reply once.
+    replies = {reply.model_fields["kind"].default: reply for _, reply in REQUESTS}
+    infos.extend(_info(reply, "reply", "e2d") for reply in replies.values())
+    return infos
+
+
 CATALOGUE: Mapping[str, KindInfo] = {
     info.kind: info
     for info in (
@@ -365,6 +317,7 @@ CATALOGUE: Mapping[str, KindInfo] = {
         _info(EchoResult, "reply", "d2e"),
         _info(KeyRotate, "request", "d2e", reply=KeyRotated),
         _info(KeyRotated, "reply", "e2d"),
+        *_browser_infos(),
     )
 }
 
