@@ -64,10 +64,10 @@ class WbEnv:
 
     def kill_daemon(self, sig: int = signal.SIGKILL) -> int | None:
         pid = self.daemon_pid()
-        if pid and localsock.pid_alive(pid):
+        if pid and not exited(pid):
             os.kill(pid, sig)
             deadline = time.monotonic() + 10
-            while localsock.pid_alive(pid) and time.monotonic() < deadline:
+            while not exited(pid) and time.monotonic() < deadline:
                 time.sleep(0.01)
                 try:
                     os.waitpid(pid, os.WNOHANG)
@@ -76,9 +76,20 @@ class WbEnv:
         return pid
 
 
-@pytest.fixture
-def wb(tmp_path: Path) -> Iterator[WbEnv]:
-    root = tmp_path / "wb"
+def exited(pid: int) -> bool:
+    """Whether ``pid`` has ended. A detached daemon is reaped by init, which may take its time: a zombie
+    has exited too."""
+    if not localsock.pid_alive(pid):
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # no procfs (macOS): trust pid_alive
+    return stat.rpartition(")")[2].split()[0] in ("Z", "X")
+
+
+def make_wb(root: Path) -> WbEnv:
+    """A private WebBridge home under ``root`` (HOME and WEBBRIDGE_HOME inside it)."""
     home = root / "home"
     home.mkdir(parents=True)
     env = {
@@ -90,7 +101,12 @@ def wb(tmp_path: Path) -> Iterator[WbEnv]:
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("XDG_RUNTIME_DIR")
-    w = WbEnv(root, env)
+    return WbEnv(root, env)
+
+
+@pytest.fixture
+def wb(tmp_path: Path) -> Iterator[WbEnv]:
+    w = make_wb(tmp_path / "wb")
     yield w
     w.kill_daemon(signal.SIGTERM)
     w.kill_daemon(signal.SIGKILL)

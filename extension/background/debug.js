@@ -28,17 +28,10 @@
  */
 
 import { asWebBridgeError } from "../protocol/errors.js";
-import {
-  cancelPairing,
-  confirmPairing,
-  counters,
-  liveInfo,
-  openChannel,
-  reconnect,
-  startPairing,
-} from "./connection.js";
+import { cancelPairing, confirmPairing, liveInfo, openChannel, reconnect, startPairing } from "./connection.js";
 import { browserInfo } from "./handlers/browser_info.js";
 import { deletePairing } from "./keystore.js";
+import { counters } from "./live.js";
 import { onStateChanged, readState, setProfileLabel } from "./state.js";
 
 /**

@@ -11,7 +11,16 @@
 
 import { Codes, WebBridgeError, asWebBridgeError } from "../protocol/errors.js";
 import { browserInfo } from "./handlers/browser_info.js";
+import { pageAct } from "./handlers/page_act.js";
+import { pageNavigate } from "./handlers/page_navigate.js";
+import { pageSnapshot } from "./handlers/page_snapshot.js";
+import { pageText } from "./handlers/page_text.js";
+import { pageWaitFor } from "./handlers/page_wait_for.js";
 import { ping } from "./handlers/ping.js";
+import { tabsActivate } from "./handlers/tabs_activate.js";
+import { tabsClose } from "./handlers/tabs_close.js";
+import { tabsList } from "./handlers/tabs_list.js";
+import { tabsOpen } from "./handlers/tabs_open.js";
 
 /**
  * @typedef {import("../protocol/session.js").Message} Message
@@ -26,6 +35,15 @@ import { ping } from "./handlers/ping.js";
 /** @type {Readonly<Record<string, DaemonHandler>>} */
 export const DAEMON_HANDLERS = Object.freeze({
   "browser.info": () => browserInfo(),
+  "page.snapshot": (msg) => pageSnapshot(msg),
+  "page.act": (msg) => pageAct(msg),
+  "tabs.list": (msg) => tabsList(msg),
+  "tabs.open": (msg) => tabsOpen(msg),
+  "tabs.activate": (msg) => tabsActivate(msg),
+  "tabs.close": (msg) => tabsClose(msg),
+  "page.navigate": (msg) => pageNavigate(msg),
+  "page.text": (msg) => pageText(msg),
+  "page.wait_for": (msg) => pageWaitFor(msg),
   ping: () => ping(),
 });
 

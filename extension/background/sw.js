@@ -4,6 +4,7 @@
  * turn), then calls `start()`, which is safe on every wake-up.
  */
 
+import { registerAgentTabListeners } from "./agent_tabs.js";
 import { onAlarm, start, uiActions } from "./connection.js";
 import { installDebugHook } from "./debug.js";
 import { createUiMessageListener } from "./router.js";
@@ -12,6 +13,7 @@ chrome.runtime.onStartup.addListener(() => void start());
 chrome.runtime.onInstalled.addListener(() => void start());
 chrome.runtime.onMessage.addListener(createUiMessageListener(uiActions));
 chrome.alarms.onAlarm.addListener(onAlarm);
+registerAgentTabListeners();
 
 installDebugHook();
 void start();

@@ -28,6 +28,8 @@ export class Base64Error extends Error {}
  *   WithFromBase64
  */
 const nativeFrom = /** @type {WithFromBase64} */ (/** @type {unknown} */ (Uint8Array)).fromBase64;
+/** What the native decoder tolerates beyond the alphabet: ASCII whitespace and padding. */
+const LENIENT = /[\t\n\f\r =]/;
 const nativeTo = /** @type {WithToBase64} */ (/** @type {unknown} */ (Uint8Array.prototype)).toBase64;
 
 /**
@@ -72,12 +74,18 @@ export function decode(text) {
   if (rem === 1) throw new Base64Error("impossible base64url length");
   if (nativeFrom) {
     // The native decoder accepts padding and ASCII whitespace, and in "loose" mode ignores unused trailing
-    // bits: refuse all three here so that both paths accept exactly the same spellings.
-    if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Base64Error("character outside the base64url alphabet");
+    // bits: refuse all three here so that both paths accept exactly the same spellings. Any other character
+    // outside the alphabet makes it throw. (Searching for these few characters is much faster than matching
+    // the whole alphabet over a 933 kB chunk.)
+    if (LENIENT.test(text)) throw new Base64Error("character outside the base64url alphabet");
     if (rem !== 0 && sextet(text, n - 1) & (rem === 2 ? 15 : 3)) {
       throw new Base64Error("non-canonical base64url (trailing bits set)");
     }
-    return nativeFrom(text, { alphabet: "base64url", lastChunkHandling: "loose" });
+    try {
+      return nativeFrom(text, { alphabet: "base64url", lastChunkHandling: "loose" });
+    } catch {
+      throw new Base64Error("character outside the base64url alphabet");
+    }
   }
   const out = new Uint8Array(Math.floor((n * 3) / 4));
   let o = 0;

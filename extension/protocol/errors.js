@@ -6,7 +6,7 @@
  * arrive as `RemoteError` (code 4003) holding the peer's own code and name.
  */
 
-/** code → wire name, exactly the table of PROTOCOL.md §8 (plus 5004 from the Python error tree). */
+/** code → wire name, exactly the table of PROTOCOL.md §8 (plus 5004 from the Python error tree), browser control 6xxx included. */
 export const ERROR_NAMES = Object.freeze(
   /** @type {Record<number, string>} */ ({
     1001: "frame_truncated",
@@ -42,6 +42,13 @@ export const ERROR_NAMES = Object.freeze(
     5002: "daemon_unavailable",
     5003: "internal",
     5004: "config_error",
+    6001: "stale_ref",
+    6002: "navigated_away",
+    6003: "not_actionable",
+    6004: "url_blocked",
+    6005: "tab_not_found",
+    6006: "wait_timeout",
+    6007: "action_failed",
   }),
 );
 
@@ -80,6 +87,13 @@ export const Codes = Object.freeze({
   DAEMON_UNAVAILABLE: 5002,
   INTERNAL: 5003,
   CONFIG_ERROR: 5004,
+  STALE_REF: 6001,
+  NAVIGATED_AWAY: 6002,
+  NOT_ACTIONABLE: 6003,
+  URL_BLOCKED: 6004,
+  TAB_NOT_FOUND: 6005,
+  WAIT_TIMEOUT: 6006,
+  ACTION_FAILED: 6007,
 });
 
 /**

@@ -24,7 +24,7 @@ import { Codes, WebBridgeError } from "./errors.js";
 import { isId, newId, SID_PATTERN } from "./frames.js";
 import { parseStrict } from "./jsonstrict.js";
 import { isPlainObject, validateMessage } from "./messages.js";
-import { sign, utf8, verify } from "./signing.js";
+import { sign, utf8, utf8View, verify } from "./signing.js";
 
 /** Allowed distance between a frame's timestamp and our clock. */
 export const MAX_SKEW_MS = 120_000;
@@ -131,9 +131,11 @@ export class Session {
     }
     const seq = this.sendSeq + 1;
     const p = JSON.stringify({ v: 1, sid: this.sid, seq, ts: Math.round(this._now()), id, reply_to: replyTo, kind, body });
-    const bytes = utf8(p);
+    // The shared buffer of utf8View: measured here and copied by sign() below, with no await in between.
+    const bytes = utf8View(p);
     if (bytes.length * 2 + 512 > MAX_OUTGOING_FRAME) {
       // Only large frames pay for measuring the exact serialised size (p travels escaped inside a string).
+      // utf8() makes its own array: `bytes` stays intact.
       const outer = utf8(JSON.stringify({ v: 1, sid: this.sid, mac: "A".repeat(43), p })).length;
       if (outer > MAX_OUTGOING_FRAME) {
         throw new WebBridgeError(Codes.FRAME_TOO_LARGE, `frame of ${outer} bytes exceeds ${MAX_OUTGOING_FRAME}`);
@@ -184,7 +186,7 @@ export class Session {
     }
     const p = f.p;
     // 2. MAC over the exact bytes, before parsing
-    if (!(await verify(this._recvKey, utf8(p), f.mac))) throw fatal(Codes.BAD_MAC, "MAC does not verify");
+    if (!(await verify(this._recvKey, p, f.mac))) throw fatal(Codes.BAD_MAC, "MAC does not verify");
     // 3. the envelope: outer keys, strict parse, exact signed-part shape, version, session id
     const outerKeys = Object.keys(f);
     if (outerKeys.length !== 4 || !OUTER_KEYS.every((k) => Object.hasOwn(f, k)) || f.v !== 1) {

@@ -29,11 +29,57 @@ function subtle() {
 }
 
 /**
+ * UTF-8 of `text`, in a new array of exactly its length. `encodeInto` an array sized for one byte per UTF-16
+ * unit (grown once when the text is not ASCII) is several times faster than `TextEncoder.encode` on
+ * megabytes of text in Chromium.
  * @param {string} text
  * @returns {Uint8Array}
  */
 export function utf8(text) {
-  return enc.encode(text);
+  return encodeInto(text, new Uint8Array(text.length));
+}
+
+/** The buffer `utf8View` reuses; a larger one is allocated for a single call and not kept. */
+const SCRATCH_MAX = 16 * 1024 * 1024;
+let scratch = new Uint8Array(0);
+
+/**
+ * UTF-8 of `text` in a buffer shared by every call: the view is valid only until the next call, so it must go
+ * straight, with no `await` in between, to an API that copies its input synchronously — as WebCrypto's
+ * `sign`, `verify` and `digest` do before they return their promise ("get a copy of the bytes held by the
+ * data parameter"). Sealing and opening use it for the bytes they MAC: no fresh multi-megabyte array to
+ * allocate and fault in per frame.
+ * @param {string} text
+ * @returns {Uint8Array}
+ */
+export function utf8View(text) {
+  if (text.length > SCRATCH_MAX) return utf8(text);
+  if (scratch.length < text.length) {
+    scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(text.length, 2 * scratch.length)));
+  }
+  const view = encodeInto(text, scratch);
+  // Grown for non-ASCII text: keep the larger buffer for next time.
+  if (view.buffer !== scratch.buffer && view.buffer.byteLength <= SCRATCH_MAX) {
+    scratch = new Uint8Array(/** @type {ArrayBuffer} */ (view.buffer));
+  }
+  return view;
+}
+
+/**
+ * Encode `text` into `buf`, or into a larger array when it does not fit (never more than 3 bytes per
+ * UTF-16 unit left: a surrogate pair is 2 units for 4 bytes).
+ * @param {string} text
+ * @param {Uint8Array} buf
+ * @returns {Uint8Array}  a view of exactly the encoded bytes
+ */
+function encodeInto(text, buf) {
+  const first = enc.encodeInto(text, buf);
+  if (first.read === text.length) return buf.subarray(0, first.written);
+  // encodeInto stops at a code point boundary, so the rest encodes on its own.
+  const grown = new Uint8Array(first.written + (text.length - first.read) * 3);
+  grown.set(buf.subarray(0, first.written));
+  const rest = enc.encodeInto(text.slice(first.read), grown.subarray(first.written));
+  return grown.subarray(0, first.written + rest.written);
 }
 
 /**
@@ -174,7 +220,7 @@ export async function hmac(key, data) {
  * @returns {Promise<string>}  43 base64url characters
  */
 export async function sign(key, p) {
-  return b64encode(await hmac(key, typeof p === "string" ? utf8(p) : p));
+  return b64encode(await hmac(key, typeof p === "string" ? utf8View(p) : p));
 }
 
 /**
@@ -193,7 +239,8 @@ export async function verify(key, p, mac) {
     return false;
   }
   if (tag.length !== 32) return false;
-  const data = typeof p === "string" ? utf8(p) : p;
+  // WebCrypto copies `data` before verify() returns, so the shared buffer of utf8View is safe here.
+  const data = typeof p === "string" ? utf8View(p) : p;
   return subtle().verify("HMAC", key, /** @type {BufferSource} */ (tag), /** @type {BufferSource} */ (data));
 }
 

@@ -133,6 +133,19 @@ class FrameError(Exception):
         self.code, self.name = code, name
 
 
+def frame_size(header: bytes, max_size: int) -> int:
+    """The body length a 4-byte header announces. Raises :class:`FrameError` for a partial header, a length
+    of 0 or one over ``max_size`` (so nothing is read or allocated for such a frame)."""
+    if len(header) < 4:
+        raise FrameError(1001, "frame_truncated", f"EOF after {len(header)} header bytes")
+    (size,) = HEADER.unpack(header)
+    if size == 0:
+        raise FrameError(1002, "frame_empty", "frame of length 0")
+    if size > max_size:
+        raise FrameError(1003, "frame_too_large", f"frame of {size} bytes is over the {max_size} cap")
+    return int(size)
+
+
 def read_frame(stream: BinaryIO, max_size: int) -> bytes | None:
     """Read one frame. ``None`` on EOF before a header; :class:`FrameError` on a bad or partial frame.
 
@@ -141,13 +154,7 @@ def read_frame(stream: BinaryIO, max_size: int) -> bytes | None:
     header = read_exact(stream, 4)
     if not header:
         return None
-    if len(header) < 4:
-        raise FrameError(1001, "frame_truncated", f"EOF after {len(header)} header bytes")
-    (size,) = HEADER.unpack(header)
-    if size == 0:
-        raise FrameError(1002, "frame_empty", "frame of length 0")
-    if size > max_size:
-        raise FrameError(1003, "frame_too_large", f"frame of {size} bytes is over the {max_size} cap")
+    size = frame_size(header, max_size)
     body = read_exact(stream, size)
     if len(body) < size:
         raise FrameError(1001, "frame_truncated", f"EOF after {len(body)} of {size} body bytes")

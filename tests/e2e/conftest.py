@@ -1,7 +1,7 @@
 """End-to-end fixtures: real headless Chromium with the real extension, the real relay and daemon.
 
 Each test gets a private WEBBRIDGE_HOME and HOME (the `wb` fixture), temporary profile folders and a
-small site served on 127.0.0.1 on a port the OS picks.
+small site served on 127.0.0.1 on a port the OS picks (`site`), and the full fixture site (`fixture_site`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pytest
 from webbridge.launch import Browser, find_chromium
 
 from ..conftest import WbEnv
+from ..fixtures.site import FixtureSite, serve
 
 try:
     find_chromium()
@@ -51,6 +52,17 @@ def site() -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def fixture_site() -> Iterator[FixtureSite]:
+    """The fixture site (tests/fixtures/site.py: routes in its docstring) and its second origin.
+
+    ``fixture_site.url("/inbox")``, ``fixture_site.cross_url("/frame")``, ``fixture_site.login(page)``
+    signs in as the user in a Playwright page; ``uploads``/``downloads`` record what the server saw.
+    """
+    with serve() as s:
+        yield s
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import { detectBrowser } from "../../extension/background/handlers/browser_info.
 import { ping } from "../../extension/background/handlers/ping.js";
 import { Backoff, NativeLink, HOST_NAME } from "../../extension/background/native.js";
 import { createDaemonRouter, isOwnPage, routeUiMessage } from "../../extension/background/router.js";
-import { bridgeLabel } from "../../extension/background/connection.js";
+import { bridgeLabel } from "../../extension/background/conn.js";
 import { rejectsWith } from "./helpers.js";
 
 const ID = "jcnjbmkppfofcdpdbpdjdjhkdooekkno";

@@ -186,6 +186,19 @@ def test_f14_chunks_never_exceed_the_down_cap_and_reassemble(size: int) -> None:
     assert assembler.open_streams == 0 and assembler.buffered == 0
 
 
+def test_chunk_frames_are_exactly_the_dumped_chunk_objects() -> None:
+    # chunk_down builds its frames as bytes; they must be the very bytes the JSON serialiser would write.
+    payload = bytes(range(256)) * 5000
+    frames = chunk_down(payload, chunk_id="c_1-Z")
+    n = len(frames)
+    for i, raw in enumerate(frames):
+        piece = payload[i * CHUNK_PIECE : (i + 1) * CHUNK_PIECE]
+        expected = {"v": 1, "chunk": {"id": "c_1-Z", "i": i, "n": n}, "data": b64e(piece)}
+        assert raw == jsonstrict.dumps(expected).encode()
+    with pytest.raises(ValueError):
+        chunk_down(payload, chunk_id='a"b')
+
+
 def test_chunk_ids_are_random_by_default() -> None:
     payload = b"z" * (MAX_DOWN_FRAME + 1)
     first = jsonstrict.loads(chunk_down(payload)[0])["chunk"]["id"]

@@ -190,6 +190,19 @@ def test_escaped_pairs_and_escaped_backslashes_are_fine() -> None:
     assert loads('{"é":"\\u00e9 ok"}'.encode()) == {"é": "é ok"}
 
 
+@pytest.mark.parametrize("escapes", [0, 1, 63, 64, 65, 1000])
+@pytest.mark.parametrize("where", ["value", "key", "str"])
+def test_a_lone_surrogate_escape_is_found_after_any_number_of_other_escapes(escapes: int, where: str) -> None:
+    # The string check is skipped when no escape can make a surrogate; escapes are looked at one by one up
+    # to a bound, then every string is checked: both sides of that bound must refuse.
+    before = '\\"\\\\\\n\\u00e9' * escapes
+    raw = f'{{"a":"{before}\\ud800"}}' if where != "key" else f'{{"{before}\\uDC00":1}}'
+    with pytest.raises(JsonLimits, match="surrogate"):
+        loads(raw.encode() if where != "str" else raw)
+    fine = f'{{"a":"{before}\\\\ud800 é"}}'  # an escaped backslash, then "ud800": no surrogate
+    assert loads(fine.encode())["a"].endswith("\\ud800 é")
+
+
 # --- F10 duplicate keys --------------------------------------------------------------------------------
 
 
@@ -241,5 +254,57 @@ def test_dumps_output_parses_back_identically() -> None:
     assert loads(dumps(value)) == value == json.loads(dumps(value))
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": 1},
+        {"text": 'a "quoted" \\ back\\\\slash \n\t\x00\x1f\x7f é 😀 \u2028', "k\"": [1, 2.5, None, True, {}]},
+        {"p": dumps({"inner": '\\"', "n": -1})},
+    ],
+)
+def test_escape_dumped_equals_dumping_the_text_again(value: dict[str, object]) -> None:
+    text = dumps(value)
+    assert jsonstrict.escape_dumped(text.encode()) == dumps(text).encode()[1:-1]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        {"a": [1, -2, 2**64 + 1, 0.1, -0.0, 1e16, 1.5e300, True, False, None, {"b": []}]},
+        {"text": 'a "quoted" \\ slash / \n\t\x00\x1f\x7f\x80 é € 😀 \u2028 \ufeff', "é": "x" * 100_000},
+        {"small float": 1e-7},  # spelled 1e-7, not 1e-07: the same value
+    ],
+)
+def test_dumps_utf8_is_dumps_encoded(value: dict[str, object]) -> None:
+    out = jsonstrict.dumps_utf8(value)
+    assert json.loads(out) == value
+    assert out.replace(b"e-07", b"e-7") == dumps(value).encode().replace(b"e-07", b"e-7")
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ({"a": float("nan")}, ValueError),
+        ({"a": [float("inf")]}, ValueError),
+        ({"a": b"bytes"}, TypeError),
+        ({"a": {1, 2}}, TypeError),
+        ({"a": object()}, TypeError),
+        ({"a": "\ud800"}, UnicodeEncodeError),
+    ],
+)
+def test_dumps_utf8_refuses_what_dumps_refuses(value: dict[str, object], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        jsonstrict.dumps_utf8(value)
+
+
+def test_dumps_utf8_takes_the_dumps_path_for_other_types() -> None:
+    # Not plain JSON types: serialised exactly as dumps() does (tuples, int keys, subclasses).
+    value = {"t": (1, 2), 3: "int key", "s": type("S", (str,), {})("sub")}
+    assert jsonstrict.dumps_utf8(value) == dumps(value).encode()
+
+
 def test_module_exports() -> None:
-    assert set(jsonstrict.__all__) == {"MAX_DEPTH", "MAX_INT_DIGITS", "dumps", "loads"}
+    assert set(jsonstrict.__all__) == {
+        "MAX_DEPTH", "MAX_INT_DIGITS", "dumps", "dumps_utf8", "escape_dumped", "loads",
+    }  # fmt: skip

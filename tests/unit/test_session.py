@@ -20,7 +20,7 @@ from webbridge.errors import (
 )
 from webbridge.protocol import jsonstrict
 from webbridge.protocol.frames import frame_type
-from webbridge.protocol.messages import Ping, Pong
+from webbridge.protocol.messages import Echo, Ping, Pong
 from webbridge.protocol.session import MAX_SKEW_MS, Session
 
 from ._wire import (
@@ -60,6 +60,40 @@ def test_signed_part_is_exactly_the_documented_envelope() -> None:
         f'{{"v":1,"sid":"{SID}","seq":1,"ts":{T0},"id":"abc","reply_to":null,"kind":"echo",'
         '"body":{"data":"é\\n","mode":"echo"}}'
     )
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["", "plain", 'quotes " and \\ slashes \\"', "ctrl \n\r\t\x00\x1f\x7f", "é 😀 \u2028", "x" * 300_000],
+    ids=["empty", "plain", "quotes", "controls", "non-ascii", "large"],
+)
+def test_sealed_frame_bytes_are_exactly_the_dumped_frame(data: str) -> None:
+    daemon, ext = session_pair()
+    frame = ext.seal("echo", {"data": data, "mode": "echo"})
+    wire = frame.to_bytes()
+    assert wire == jsonstrict.dumps(frame).encode()
+    message = daemon.open(jsonstrict.loads(wire)).message
+    assert isinstance(message, Echo) and message.data == data
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda f: f.update(p=f["p"].replace("ping", "pong")),
+        lambda f: f.update(p=f["p"] + ""),  # an equal but other string: no longer the sealed one
+        lambda f: f.update(mac="A" * 43),
+        lambda f: f.update(sid="B" * 22),
+        lambda f: f.update(v=True),
+        lambda f: f.update(x=1),
+        lambda f: f.update(sid='a"b'),
+        lambda f: f.pop("mac"),
+    ],
+)
+def test_a_sealed_frame_changed_after_sealing_serialises_what_it_now_holds(change: Any) -> None:
+    _, ext = session_pair()
+    frame = ext.seal("ping", {})
+    change(frame)
+    assert frame.to_bytes() == jsonstrict.dumps(frame).encode()
 
 
 def test_from_secret_derives_the_same_keys() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from .. import localsock
 from ..errors import BY_CODE, DaemonUnavailable, RemoteError, WebBridgeError
 from ..paths import Paths
+from .lock import AlreadyRunning, InstanceLock
 
 MAX_REPLY = 16_777_216
 
@@ -84,7 +85,8 @@ def start(paths: Paths, timeout: float = localsock.START_TIMEOUT) -> dict[str, A
 
 
 def stop(paths: Paths, timeout: float = 10.0) -> bool:
-    """Ask the daemon to stop and wait until its socket is gone. False if none was running."""
+    """Ask the daemon to stop and wait until it is gone: it releases its instance lock last, after removing
+    its socket and pid file, so `stop` then `start` never meets the old daemon. False if none was running."""
     try:
         with ControlClient.connect(paths) as client:
             client.call("shutdown", deadline=5.0)
@@ -92,9 +94,17 @@ def stop(paths: Paths, timeout: float = 10.0) -> bool:
         return False
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            localsock.connect(paths, timeout=0.5)[0].close()
-        except localsock.Unavailable:
+        if _lock_free(paths):
             return True
-        time.sleep(0.02)  # no cross-process event for "socket gone"; poll briefly
+        time.sleep(0.02)  # no cross-process event for "daemon gone"; poll briefly
     raise DaemonUnavailable("the daemon did not stop in time; see its log")
+
+
+def _lock_free(paths: Paths) -> bool:
+    lock = InstanceLock(paths.lock)
+    try:
+        lock.acquire()
+    except AlreadyRunning:
+        return False
+    lock.release()
+    return True

@@ -33,7 +33,7 @@ from ..meta import PROTOCOL
 from ..protocol import frames, framing, jsonstrict, messages
 from ..protocol.channel import Channel, Handler
 from ..protocol.messages import Message
-from ..protocol.session import Session
+from ..protocol.session import SealedFrame, Session
 from ..protocol.signing import b64url_decode, b64url_encode
 from .bridges import Bridge
 
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from .server import DaemonState
 
 log = logging.getLogger("webbridge.daemon.connection")
+
+#: How long a closing connection may take to hand its last frames to the relay before they are dropped.
+CLOSE_GRACE = 2.0
 
 PLAIN_FROM_EXTENSION = {"hello", "pair.begin", "pair.reveal", "pair.confirm", "pair.cancel", "error"}
 
@@ -68,7 +71,8 @@ class RelayConnection:
 
     async def send(self, frame: dict[str, Any]) -> None:
         """Send one frame, chunked when over 1 MiB. Raises ConnectionError when the relay is gone."""
-        payload = jsonstrict.dumps(frame).encode()
+        # A sealed frame knows its bytes: p is not escaped and encoded a second time.
+        payload = frame.to_bytes() if isinstance(frame, SealedFrame) else jsonstrict.dumps(frame).encode()
         async with self._write_lock:
             for piece in framing.chunk_down(payload):
                 self.writer.write(framing.encode(piece))
@@ -100,6 +104,7 @@ class RelayConnection:
                 if payload is None:
                     return
                 await self._handle_payload(payload)
+                del payload  # an idle connection keeps no copy of its last frame (up to 32 MiB)
         except (ConnectionError, asyncio.IncompleteReadError) as exc:
             log.info("%s: relay went away: %s", self.conn_id, exc)
         finally:
@@ -254,7 +259,12 @@ class RelayConnection:
             await self.channel.aclose()
         self.writer.close()
         try:
-            await self.writer.wait_closed()
+            async with asyncio.timeout(CLOSE_GRACE):
+                await self.writer.wait_closed()
+        except TimeoutError:
+            # What is still buffered is for a peer that reads nothing: drop it rather than wait forever
+            # (which would also hold up the daemon's shutdown).
+            self.writer.transport.abort()
         except (ConnectionError, OSError):
             pass
         log.info("%s: closed (rejected: %s)", self.conn_id, dict(self.rejected) or "none")

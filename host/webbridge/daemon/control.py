@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..errors import ChannelError, InvalidMessage, ProtocolError, UnknownKind, WebBridgeError
+from ..errors import BY_CODE, InvalidMessage, ProtocolError, RemoteError, UnknownKind, WebBridgeError
 from ..protocol import framing, jsonstrict, messages
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ class ControlConnection:
 
     async def status(self, _args: dict[str, Any]) -> dict[str, Any]:
         store = self.state.keystore
+        store.refresh()
         return {
             "version": __version__,
             "pid": self.state.pid,
@@ -106,8 +107,13 @@ class ControlConnection:
             raise InvalidMessage("timeout must be a number of seconds in (0, 600]")
         try:
             reply = await bridge.channel.request(kind, body, timeout=float(timeout))
-        except ChannelError:
-            raise
+        except RemoteError as exc:
+            # The caller must see the browser's own code (6004 url_blocked, 2002 …), not 4003: the control
+            # wire carries only code, name and message.
+            cls = BY_CODE.get(exc.remote_code)
+            if cls is None or cls is RemoteError:
+                raise
+            raise cls(exc.message) from exc
         return {"bridge_id": bridge.bridge_id, "kind": reply.kind, "body": messages.body_of(reply)}
 
     async def pairs_list(self, _args: dict[str, Any]) -> list[dict[str, Any]]:

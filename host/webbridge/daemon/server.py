@@ -100,9 +100,10 @@ class Server:
                 paths.socket.unlink()
             except FileNotFoundError:
                 pass
-            self._server = await asyncio.start_unix_server(
-                self._accept, path=str(paths.socket), limit=framing.MAX_UP_FRAME + 8
-            )
+            # The default stream limit (64 KiB) on purpose: readexactly() is not bound by it (a 32 MiB frame
+            # still reads), but it is what pauses the socket while a connection is busy, so a flooding
+            # peer is held back by the kernel instead of filling our memory (2 x limit per connection).
+            self._server = await asyncio.start_unix_server(self._accept, path=str(paths.socket))
             os.chmod(paths.socket, 0o600)
         log.info("listening on %s", paths.socket if sys.platform != "win32" else paths.port_file)
 
@@ -153,8 +154,8 @@ class Server:
         server, self._server = self._server, None
         if server is not None:
             server.close()
-        for conn in list(self.state.connections):
-            await conn.aclose()
+        # Together: each may wait up to CLOSE_GRACE for a peer that does not read.
+        await asyncio.gather(*(conn.aclose() for conn in list(self.state.connections)))
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:

@@ -20,8 +20,8 @@ from pathlib import Path
 from webbridge import meta
 from webbridge.install import manifest as manifest_mod
 from webbridge.install.browsers import BROWSERS, Machine, by_key, detected
-from webbridge.install.installer import Target
 from webbridge.install.registry import Hive, Registry
+from webbridge.install.targets import Target
 
 __all__ = ["Conflict", "find_conflicts"]
 

@@ -10,7 +10,7 @@ import base64
 import binascii
 import re
 
-__all__ = ["B64Error", "decode", "encode", "encoded_length"]
+__all__ = ["B64Error", "decode", "encode", "encode_bytes", "encoded_length"]
 
 _ALPHABET = re.compile(r"[A-Za-z0-9_-]*")
 _VALUES = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
@@ -22,7 +22,12 @@ class B64Error(ValueError):
 
 def encode(data: bytes | bytearray | memoryview) -> str:
     """Encode ``data`` as base64url without padding."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return encode_bytes(data).decode("ascii")
+
+
+def encode_bytes(data: bytes | bytearray | memoryview) -> bytes:
+    """:func:`encode`, as ASCII bytes."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
 def encoded_length(size: int) -> int:

@@ -19,8 +19,9 @@ a top level that is not an object                            :class:`NotAnObject
 ===========================================================  ======================
 
 The C parser does the work; hooks catch numbers, constants and duplicate keys while it runs, and one
-iterative walk afterwards checks depth (and strings, only when the text contains a backslash). A
-frame of one 8 MB string costs one decode and one scan.
+iterative walk afterwards checks depth (and strings, only when the text holds a ``\\ud``/``\\uD`` escape:
+strict UTF-8 cannot carry a surrogate, so only such an escape can make one). A frame of one 8 MB string
+costs one decode and one scan.
 """
 
 from __future__ import annotations
@@ -29,14 +30,18 @@ import json
 import math
 from typing import Any
 
+import pydantic_core
+
 from webbridge.errors import DuplicateKey, InvalidJson, InvalidUtf8, JsonLimits, JsonTooDeep, NotAnObject
 
-__all__ = ["MAX_DEPTH", "MAX_INT_DIGITS", "dumps", "loads"]
+__all__ = ["MAX_DEPTH", "MAX_INT_DIGITS", "dumps", "dumps_utf8", "escape_dumped", "loads"]
 
 #: Deepest nesting accepted; the top-level object is depth 1.
 MAX_DEPTH = 64
 #: Longest integer literal accepted, counting digits only (not the sign).
 MAX_INT_DIGITS = 20
+#: Escapes looked at one by one before the string check simply runs (a sealed frame has about 20).
+_MAX_ESCAPES_VISITED = 64
 
 
 def _parse_int(text: str) -> int:
@@ -107,6 +112,23 @@ def _walk(top: dict[str, Any], check_strings: bool) -> None:
                 _check_str(child)
 
 
+def _may_escape_surrogate(text: str) -> bool:
+    """Whether ``text`` (already parsed as JSON) may hold a ``\\uD800``–``\\uDFFF`` escape: the only way a
+    string can end up with a surrogate, since strict UTF-8 (and the check on ``str`` input) excludes raw
+    ones. Visits the escapes with ``str.find`` of one character (a memchr); a text with many escapes is
+    simply walked, as is any ``\\ud``/``\\uD``. Never wrong in the unsafe direction."""
+    i = text.find("\\")
+    for _ in range(_MAX_ESCAPES_VISITED):
+        if i < 0:
+            return False
+        if text[i + 1 : i + 2] == "u" and text[i + 2 : i + 3] in ("d", "D"):
+            return True
+        # In valid JSON every backslash in a string opens an escape: skip its second character, so that
+        # the "\\" of an escaped backslash is never read as the start of another escape.
+        i = text.find("\\", i + 2)
+    return i >= 0
+
+
 def loads(data: bytes | bytearray | memoryview | str) -> dict[str, Any]:
     """Parse one strict JSON object.
 
@@ -137,8 +159,7 @@ def loads(data: bytes | bytearray | memoryview | str) -> dict[str, Any]:
         raise InvalidJson(f"{exc.msg} at character {exc.pos}") from None
     if not isinstance(value, dict):
         raise NotAnObject(f"top level is {type(value).__name__}, not an object")
-    # One-character search is a memchr; without any backslash there is no escape, so no surrogate.
-    _walk(value, "\\" in text)
+    _walk(value, _may_escape_surrogate(text))
     return value
 
 
@@ -149,3 +170,68 @@ def dumps(obj: Any) -> str:
     in the caller, never peer input.
     """
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def dumps_utf8(obj: Any) -> bytes:
+    """:func:`dumps`, encoded as UTF-8: the same JSON value, and the same bytes but for the spelling of some
+    float exponents (``1e-7`` for ``1e-07``).
+
+    Plain JSON data (exactly ``dict`` with ``str`` keys, ``list``, ``str``, ``int``, finite ``float``,
+    ``bool``, ``None``) goes through pydantic-core's serialiser, which copies runs of text that need no
+    escaping in bulk: 3-4x faster than :func:`dumps` plus ``encode`` on megabytes of ASCII, 7x on text with
+    escapes and non-ASCII characters. Anything else takes the :func:`dumps` path, so the errors are those of
+    :func:`dumps` (``ValueError``, ``TypeError``, ``UnicodeEncodeError`` for a lone surrogate): bugs in the
+    caller, never peer input.
+    """
+    if _plain_json(obj):
+        try:
+            return pydantic_core.to_json(obj)
+        except pydantic_core.PydanticSerializationError:
+            pass  # a lone surrogate, say: let dumps() and encode() raise what they raise
+    return dumps(obj).encode("utf-8")
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _plain_json(top: Any) -> bool:
+    """Whether ``top`` holds only exact JSON types, ``str`` keys and finite floats (one iterative walk)."""
+    stack = [top]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is dict:
+            for key in node:
+                if type(key) is not str:
+                    return False
+            values: Any = node.values()
+        elif kind is list:
+            values = node
+        else:
+            values = (node,)
+        for value in values:
+            kind = type(value)
+            if kind in _SCALARS:
+                continue
+            if kind is float:
+                if not math.isfinite(value):
+                    return False
+            elif kind is dict or kind is list:
+                stack.append(value)
+            else:
+                return False
+    return True
+
+
+def escape_dumped(text_utf8: bytes) -> bytes:
+    """The inside of the JSON string literal whose value is ``text_utf8``, the UTF-8 of a text that
+    :func:`dumps` or :func:`dumps_utf8` returned: the same bytes as ``dumps(text).encode()[1:-1]``, in a
+    fraction of the time.
+
+    Their output never holds a control character (they escape them inside strings and write no whitespace),
+    so only ``\\`` and ``"`` need escaping; both are single bytes that never occur inside a multi-byte UTF-8
+    sequence, so escaping the bytes is exact. Other input is a bug in the caller.
+    """
+    if b"\\" in text_utf8:
+        text_utf8 = text_utf8.replace(b"\\", b"\\\\")
+    return text_utf8.replace(b'"', b'\\"')

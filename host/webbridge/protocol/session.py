@@ -48,7 +48,7 @@ from webbridge.errors import (
 from webbridge.protocol import jsonstrict, signing
 from webbridge.protocol.messages import CATALOGUE, Message, body_of, parse_body
 
-__all__ = ["MAX_SKEW_MS", "Clock", "Envelope", "Role", "Session", "now_ms"]
+__all__ = ["MAX_SKEW_MS", "Clock", "Envelope", "Role", "SealedFrame", "Session", "now_ms"]
 
 #: Largest accepted distance between a frame's ``ts`` and the receiver's clock.
 MAX_SKEW_MS = 120_000
@@ -78,6 +78,38 @@ class Envelope:
     reply_to: str | None
     kind: str
     message: Message
+
+
+class SealedFrame(dict[str, Any]):
+    """What :meth:`Session.seal` returns: the outer frame ``{"v":1,"sid","mac","p"}``, a plain ``dict`` that
+    also keeps the UTF-8 bytes of ``p`` it signed, so that :meth:`to_bytes` serialises the frame without
+    escaping ``p`` character by character a second time (for an 8 MB ``p`` that pass costs ≈ 9 ms)."""
+
+    __slots__ = ("_p", "_p_utf8")
+
+    def __init__(self, sid: str, mac: str, p: str, p_utf8: bytes) -> None:
+        super().__init__(v=1, sid=sid, mac=mac, p=p)
+        self._p, self._p_utf8 = p, p_utf8
+
+    def to_bytes(self) -> bytes:
+        """The same bytes as ``jsonstrict.dumps(self).encode()``.
+
+        ``p`` was made by :func:`jsonstrict.dumps_utf8`, so :func:`jsonstrict.escape_dumped` applies to the
+        bytes it signed; a frame changed since sealing (a test forging one) is serialised the ordinary way.
+        """
+        sid, mac = self.get("sid"), self.get("mac")
+        if (
+            len(self) != 4
+            or self.get("p") is not getattr(self, "_p", None)
+            or type(self.get("v")) is not int
+            or self["v"] != 1
+            or not (isinstance(sid, str) and _ID.fullmatch(sid))
+            or not (isinstance(mac, str) and _MAC.fullmatch(mac))
+        ):
+            return jsonstrict.dumps(self).encode()
+        # sid and mac are base64url: nothing in them needs escaping.
+        head = f'{{"v":1,"sid":"{sid}","mac":"{mac}","p":"'.encode("ascii")
+        return b"".join((head, jsonstrict.escape_dumped(self._p_utf8), b'"}'))
 
 
 def _is_int(value: Any) -> bool:
@@ -145,7 +177,7 @@ class Session:
         *,
         reply_to: str | None = None,
         msg_id: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> SealedFrame:
         """Build the outer sealed frame for ``kind``/``body`` and consume the next sequence number.
 
         ``body`` is sent as given (validate it with the models first). Raises
@@ -162,7 +194,7 @@ class Session:
         if not _is_id(msg_id) or (reply_to is not None and not _is_id(reply_to)):
             raise ValueError("message ids are 1-64 characters [A-Za-z0-9_-]")
         seq = self.sent_seq + 1
-        p = jsonstrict.dumps(
+        p_utf8 = jsonstrict.dumps_utf8(
             {
                 "v": 1,
                 "sid": self.sid,
@@ -174,13 +206,14 @@ class Session:
                 "body": body,
             }
         )
-        frame = {"v": 1, "sid": self.sid, "mac": signing.mac(self._seal_key, p.encode("utf-8")), "p": p}
+        p = p_utf8.decode("utf-8")
+        frame = SealedFrame(self.sid, signing.mac(self._seal_key, p_utf8), p, p_utf8)
         self.sent_seq = seq
         return frame
 
     def seal_message(
         self, msg: Message, *, reply_to: str | None = None, msg_id: str | None = None
-    ) -> dict[str, Any]:
+    ) -> SealedFrame:
         """:meth:`seal` for a model instance."""
         return self.seal(msg.kind, body_of(msg), reply_to=reply_to, msg_id=msg_id)
 

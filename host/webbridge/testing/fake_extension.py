@@ -24,7 +24,9 @@ While a session is open the fake answers ``browser.info`` (with :attr:`tabs`), `
 (replacing :attr:`secret` by ``S'``, so the next connection must use it). Add or replace handlers in
 :attr:`handlers` before :meth:`open_session`. Hostile tests use the raw helpers (:meth:`send_raw`,
 :meth:`send_frame`, :meth:`send_json`, :meth:`send_plain`) and read what comes back with
-:meth:`next_plain` and :meth:`wait_closed`. Nothing is ever printed.
+:meth:`next_plain` and :meth:`wait_closed`; :attr:`sent_frames` keeps the last frames sent (to replay
+them), :attr:`write_piece` splits every write into tiny writes, and :meth:`cork`/:meth:`uncork` gather
+frames into a single write (F12). Nothing is ever printed.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -143,10 +146,18 @@ class FakeExtension:
         }
         #: Protocol breaches seen from the host (oversize down frame, bad JSON, bad chunk, bad MAC...).
         self.violations: list[WebBridgeError] = []
-        #: The last plain ``error`` frame the host sent (it ends the session, §3).
+        #: The last plain ``error`` frame the host sent (3001-3005 end the session, §3).
         self.last_error: RemoteError | None = None
         self.frames_received = 0
         self.largest_down_frame = 0
+        #: The payloads of the last frames sent (newest last), e.g. to replay a captured sealed frame.
+        self.sent_frames: deque[bytes] = deque(maxlen=64)
+        #: When set, every write goes out in pieces of this many bytes, each drained (F12).
+        self.write_piece: int | None = None
+        #: Frames held since :meth:`cork`.
+        self.held_frames = 0
+        self._held: bytearray | None = None
+        self._held_changed = asyncio.Condition()
         self.chunked_payloads = 0
         self.rotations = 0
         self._nonce_e = b""
@@ -201,14 +212,55 @@ class FakeExtension:
     # --- raw sending (hostile tests) -----------------------------------------------------------------------
 
     async def send_raw(self, data: bytes) -> None:
-        """Write ``data`` as is: no header, no checks."""
+        """Write ``data`` as is: no header, no checks (held back while corked, split per
+        :attr:`write_piece`)."""
         self._start()
-        self._writer.write(data)
-        await self._writer.drain()
+        if self._held is not None:
+            self._held += data
+            return
+        piece = self.write_piece or len(data) or 1
+        for start in range(0, len(data), piece):
+            self._writer.write(data[start : start + piece])
+            await self._writer.drain()
 
     async def send_frame(self, payload: bytes) -> None:
         """Write one frame (header + ``payload``) without any size check."""
+        self.sent_frames.append(payload)
         await self.send_raw(framing.HEADER.pack(len(payload)) + payload)
+        if self._held is not None:
+            self.held_frames += 1
+            async with self._held_changed:
+                self._held_changed.notify_all()
+
+    async def send_eof(self) -> None:
+        """Half-close: the host reads EOF after what was sent; what it answers can still be read."""
+        self._start()
+        if self._writer.can_write_eof():
+            self._writer.write_eof()
+        else:
+            self._writer.close()
+
+    def cork(self) -> None:
+        """Hold every frame sent from now on, until :meth:`uncork` writes them all in one write."""
+        if self._held is None:
+            self._held, self.held_frames = bytearray(), 0
+
+    async def wait_held(self, count: int, *, timeout: float = 10.0) -> None:
+        """Wait until at least ``count`` frames are held by :meth:`cork`. Raises RequestTimeout."""
+        try:
+            async with asyncio.timeout(timeout), self._held_changed:
+                await self._held_changed.wait_for(lambda: self.held_frames >= count)
+        except TimeoutError:
+            raise RequestTimeout(f"{self.held_frames} of {count} frames held after {timeout} s") from None
+
+    async def uncork(self) -> int:
+        """Write every held frame with a single write and stop holding. Returns how many were held."""
+        held, count = self._held, self.held_frames
+        self._held, self.held_frames = None, 0
+        if held:
+            self._writer.write(bytes(held))
+            await self._writer.drain()
+        return count
 
     async def send_json(self, obj: Mapping[str, Any]) -> None:
         """Serialise ``obj`` and send it as one frame; refuses frames over ``MAX_UP_FRAME`` (like Chrome)."""
@@ -299,9 +351,10 @@ class FakeExtension:
             return
         self._inbox.put_nowait(frame)
         if frame.get("kind") == "error" and isinstance(frame.get("body"), dict):
-            # A plain error ends the session (§3): pending requests fail with ChannelClosed naming it.
             self.last_error = from_wire(frame["body"])
-            if self.channel is not None:
+            # A session failure (3001-3005, §3) ends the session: pending requests fail with ChannelClosed
+            # naming it. Other plain errors refuse one bad frame and the session goes on (like the extension).
+            if self.channel is not None and 3001 <= self.last_error.remote_code <= 3005:
                 await self.channel.aclose(self.last_error)
 
     async def _expect(self, reply_to: str, model: type[M], timeout: float) -> M:
@@ -450,7 +503,8 @@ class FakeExtension:
     # --- closing -----------------------------------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Close the connection, stop reading and fail pending requests. Idempotent."""
+        """Close the connection, stop reading and fail pending requests. Idempotent. What the host has not
+        taken within a few seconds (a host that stopped reading) is dropped, so this never hangs."""
         if self._closed:
             return
         self._closed = True
@@ -459,7 +513,11 @@ class FakeExtension:
                 self._writer.write_eof()
         self._writer.close()
         with contextlib.suppress(ConnectionError, OSError):
-            await self._writer.wait_closed()
+            try:
+                async with asyncio.timeout(5.0):
+                    await self._writer.wait_closed()
+            except TimeoutError:
+                self._writer.transport.abort()
         if self._reader_task is not None:
             self._reader_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

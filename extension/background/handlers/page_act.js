@@ -1,0 +1,204 @@
+/**
+ * `page.act` (daemon → extension): one action on one element, never anywhere else.
+ *
+ * 1. The tab exists (else 6005) and, when `expect_url` is given, is still on exactly that URL (else 6002).
+ * 2. The ref's frame number still names a live document of the tab (else 6001: the page navigated or the
+ *    frame went away); the content script then checks that the ref names the same live element and that
+ *    it can be acted on (6001 / 6003; content/actions.js).
+ * 3. Input: `dom` dispatches DOM events; `trusted` uses `chrome.debugger` input at the element's centre;
+ *    `auto` starts with DOM events and, when they had no observable effect (no DOM mutation, focus, value,
+ *    checked, scroll or URL change, no navigation; see content/actions.js), repeats the action with
+ *    trusted input and remembers the site (origin) for this browser session, so later actions there use
+ *    trusted input at once. The reply's `input_used` says which was used (`none`: nothing to do, e.g. a
+ *    checkbox already in the wanted state).
+ * 4. After the action, with `delta` (default): wait for the page to settle, event-driven (a navigation's
+ *    new document loaded, else the DOM quiet for 50 ms, at most 2 s), then answer what changed since the
+ *    previous snapshot (a delta snapshot; a new document gets its default view).
+ */
+
+import { Codes, WebBridgeError } from "../../protocol/errors.js";
+import { callContent, ensureInjected } from "../content.js";
+import { frameOfRef } from "../frames.js";
+import { watchNavigation } from "../nav_watch.js";
+import { insertText, keyPress, mouseClick, mouseMove, topPoint } from "../trusted_input.js";
+import { getTab, takeSnapshot } from "./page_snapshot.js";
+
+/** @typedef {import("../frames.js").FrameInfo} FrameInfo */
+
+/**
+ * @typedef {{
+ *   tab_id: number, action: string, ref?: string | null, expect_url?: string | null, text?: string | null,
+ *   values?: string[] | null, checked?: boolean | null, keys?: string | null, dx?: number | null,
+ *   dy?: number | null, input?: "auto" | "dom" | "trusted", delta?: boolean,
+ * }} ActBody
+ */
+
+/** Actions that trusted input can perform. */
+const TRUSTED = new Set(["click", "dblclick", "rightclick", "hover", "type", "press", "check", "fill"]);
+/** How long `auto` waits for an effect of DOM events before it tries trusted input (event-driven). */
+const EFFECT_MS = 150;
+const SETTLE = { quiet_ms: 50, max_ms: 2000 };
+const NAV_LOAD_MS = 10_000;
+const TRUSTED_KEY = "wb.trustedOrigins";
+
+/** @type {Set<string> | null} origins where DOM events had no effect (session-long) */
+let trustedOrigins = null;
+
+/** @returns {Promise<Set<string>>} */
+async function loadTrustedOrigins() {
+  if (!trustedOrigins) {
+    const stored = (await chrome.storage.session.get(TRUSTED_KEY))[TRUSTED_KEY];
+    trustedOrigins = new Set(Array.isArray(stored) ? stored.map(String) : []);
+  }
+  return trustedOrigins;
+}
+
+/** @param {string} origin */
+async function rememberTrusted(origin) {
+  const set = await loadTrustedOrigins();
+  if (set.has(origin)) return;
+  set.add(origin);
+  await chrome.storage.session.set({ [TRUSTED_KEY]: [...set].slice(-500) });
+}
+
+/**
+ * @param {string} url
+ * @returns {string}
+ */
+function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Perform the action with trusted input: locate (checks, scroll, focus) in the content script, then CDP.
+ * @param {number} tabId
+ * @param {FrameInfo[]} frames
+ * @param {FrameInfo} frame
+ * @param {Record<string, unknown>} args
+ * @returns {Promise<"trusted" | "dom" | "none">}
+ */
+async function trustedAct(tabId, frames, frame, args) {
+  const action = String(args.action);
+  const loc = await callContent(tabId, frame, "act", { ...args, phase: "locate" });
+  if (action === "fill" && !loc.text_field) {
+    // Setting a select/date/checkbox value has no trusted form: the DOM path does it.
+    const r = await callContent(tabId, frame, "act", { ...args, phase: "dom", detect: false });
+    return r.noop ? "none" : "dom";
+  }
+  if (action === "check" && loc.checked === (args.checked ?? true)) return "none";
+  const p = loc.point ? await topPoint(tabId, frames, frame, loc.point) : null;
+  switch (action) {
+    case "click":
+    case "check":
+      await mouseClick(tabId, /** @type {{x: number, y: number}} */ (p).x, /** @type {{x: number, y: number}} */ (p).y);
+      break;
+    case "dblclick":
+      await mouseClick(tabId, /** @type {{x: number, y: number}} */ (p).x, /** @type {{x: number, y: number}} */ (p).y, { count: 2 });
+      break;
+    case "rightclick":
+      await mouseClick(tabId, /** @type {{x: number, y: number}} */ (p).x, /** @type {{x: number, y: number}} */ (p).y, { button: "right" });
+      break;
+    case "hover":
+      await mouseMove(tabId, /** @type {{x: number, y: number}} */ (p).x, /** @type {{x: number, y: number}} */ (p).y);
+      break;
+    case "fill":
+      await insertText(tabId, String(args.text ?? ""));
+      if (!args.text) await keyPress(tabId, { key: "Delete", code: "Delete", keyCode: 46, text: "", modifiers: [], bits: 0 });
+      break;
+    case "type":
+    case "press":
+      for (const k of loc.keys ?? []) await keyPress(tabId, k);
+      break;
+    default:
+      throw new WebBridgeError(Codes.ACTION_FAILED, `${action} has no trusted form`);
+  }
+  return "trusted";
+}
+
+/**
+ * Run one action (the handler's logic).
+ * @param {ActBody} body
+ * @returns {Promise<{url: string, input_used: "dom" | "trusted" | "none", navigated: boolean, delta?: string}>}
+ */
+export async function act(body) {
+  const tabId = body.tab_id;
+  const action = body.action;
+  const input = body.input ?? "auto";
+  const tab = await getTab(tabId);
+  const url = tab.url ?? "";
+  if (body.expect_url != null && url !== body.expect_url) {
+    throw new WebBridgeError(Codes.NAVIGATED_AWAY, `the tab is on ${url.slice(0, 500)}, not on the expected ${body.expect_url.slice(0, 500)}`);
+  }
+  const frames = await ensureInjected(tabId);
+  let frame = frames[0];
+  if (body.ref) {
+    const n = frameOfRef(body.ref);
+    const found = frames.find((f) => f.n === n);
+    if (!found) throw new WebBridgeError(Codes.STALE_REF, `stale ref ${body.ref}: its page or frame is gone (navigated or removed); take a new snapshot`);
+    frame = found;
+  }
+  const args = {
+    action, ref: body.ref ?? undefined, text: body.text ?? undefined, values: body.values ?? undefined,
+    checked: body.checked ?? undefined, keys: body.keys ?? undefined, dx: body.dx ?? undefined, dy: body.dy ?? undefined,
+  };
+  const origin = originOf(url);
+  const nav = watchNavigation(tabId);
+  /** @type {"dom" | "trusted" | "none"} */
+  let used = "dom";
+  try {
+    const trustedSite = input === "auto" && TRUSTED.has(action) && (await loadTrustedOrigins()).has(origin);
+    try {
+      if ((input === "trusted" || trustedSite) && TRUSTED.has(action)) {
+        used = await trustedAct(tabId, frames, frame, args);
+      } else {
+        const r = await callContent(tabId, frame, "act", { ...args, phase: "dom", detect: input === "auto", effect_ms: EFFECT_MS });
+        if (r.noop) used = "none";
+        else if (input === "auto" && !r.effect && !nav.started() && TRUSTED.has(action)) {
+          // No observable effect: the page may listen only to trusted events. Same checks again, then CDP;
+          // the site is remembered only when trusted input did what DOM events did not.
+          await callContent(tabId, frame, "effect.begin", { ref: args.ref });
+          used = await trustedAct(tabId, frames, frame, args);
+          const after = await callContent(tabId, frame, "effect.end", { effect_ms: EFFECT_MS });
+          if (used === "trusted" && after.effect) await rememberTrusted(origin);
+        }
+      }
+    } catch (err) {
+      // The document went away while acting: the action started a navigation (it happened), unless the
+      // page had already left before we acted.
+      if (!(err instanceof WebBridgeError && err.detail.gone && nav.started())) throw err;
+    }
+    /** @type {string | undefined} */
+    let delta;
+    if (body.delta ?? true) {
+      if (nav.started()) await nav.waitLoaded(NAV_LOAD_MS);
+      else {
+        try {
+          await callContent(tabId, frame, "settle", SETTLE, { timeoutMs: SETTLE.max_ms + 1000 });
+        } catch {
+          // the frame went away while settling: the snapshot below shows what is there now
+        }
+        if (nav.started()) await nav.waitLoaded(NAV_LOAD_MS);
+      }
+      delta = (await takeSnapshot({ tab_id: tabId, mode: "delta" })).text;
+    }
+    // The URL now: unchanged unless a navigation (or a history change) was seen.
+    const nowUrl = nav.started() || nav.navigated() ? ((await getTab(tabId)).url ?? url) : url;
+    return { url: nowUrl.slice(0, 8192), input_used: used, navigated: nav.navigated() || nowUrl !== url, ...(delta !== undefined ? { delta } : {}) };
+  } finally {
+    nav.stop();
+  }
+}
+
+/**
+ * The `page.act` handler.
+ * @param {{kind: string, body: Record<string, unknown>}} msg
+ * @returns {Promise<{kind: string, body: Record<string, unknown>}>}
+ */
+export async function pageAct(msg) {
+  const reply = await act(/** @type {ActBody} */ (/** @type {unknown} */ (msg.body)));
+  return { kind: "page.act.result", body: reply };
+}

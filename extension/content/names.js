@@ -1,0 +1,259 @@
+/**
+ * Accessible names, following accname 1.2 / HTML-AAM as Chromium and Playwright compute them for the
+ * elements the snapshot prints: `aria-labelledby`, `aria-label`, the element's own text alternative (labels,
+ * `alt`, `value`, `title`, `placeholder`, `legend`, `caption`), then its content for roles named from content.
+ *
+ * Differences from a full implementation, chosen for speed: CSS `::before`/`::after` content is not read,
+ * and `aria-owns` is not followed. Names are whitespace-normalised and cut at `NAME_MAX` characters (with …).
+ */
+(() => {
+  const ns = __webbridgeContent;
+  if (ns.loaded.has("names")) return;
+  ns.loaded.add("names");
+
+  const NAME_MAX = 100;
+  /** Raw characters collected before normalising; enough for NAME_MAX after whitespace collapses. */
+  const RAW_MAX = 600;
+  const TEXTBOX_TYPES = new Set(["text", "password", "number", "search", "tel", "email", "url"]);
+  /** Whether the document has any <label> (checked once per snapshot walk): `el.labels` is costly. */
+  let labelsInDocument = true;
+  /** @type {HTMLCollectionOf<HTMLLabelElement> | null} live */
+  let labelList = null;
+
+  /** Called at the start of a walk. */
+  function beginWalk() {
+    labelList ??= document.getElementsByTagName("label");
+    labelsInDocument = labelList.length > 0;
+  }
+
+  /**
+   * Collapse whitespace, drop zero-width characters, trim; cut at `max` with an ellipsis.
+   * @param {string} s
+   * @param {number} [max]
+   * @returns {string}
+   */
+  function normalize(s, max = NAME_MAX) {
+    let t = s.replace(/[\u200b\u00ad]/g, "").replace(/\s+/g, " ").trim();
+    if (t.length > max) t = t.slice(0, max - 1).trimEnd() + "…";
+    return t;
+  }
+
+  /**
+   * Whether an element is left out of names (not rendered, `visibility: hidden`, `aria-hidden`).
+   * @param {Element} el
+   * @returns {boolean}
+   */
+  function hiddenForName(el) {
+    if (el.getAttribute("aria-hidden") === "true") return true;
+    if (el.checkVisibility({ visibilityProperty: true })) return false;
+    return getComputedStyle(el).display !== "contents";
+  }
+
+  /**
+   * The text an element contributes to a name computed from content.
+   * @param {Element} root
+   * @param {{skip?: Element | null, hiddenOk?: boolean}} [opts]  `skip`: the element being named (left out
+   *   of its own label); `hiddenOk`: include hidden content (aria-labelledby targets)
+   * @returns {string}  raw (not normalised)
+   */
+  function contentText(root, opts = {}) {
+    /** @type {string[]} */
+    const parts = [];
+    let size = 0;
+    /** @param {Node} parent */
+    const visitChildren = (parent) => {
+      const el = /** @type {Element} */ (parent);
+      /** @type {Node | null} */
+      let child;
+      if (el.localName === "slot") {
+        const assigned = /** @type {HTMLSlotElement} */ (el).assignedNodes();
+        if (assigned.length) {
+          for (const n of assigned) visit(n);
+          return;
+        }
+      }
+      const sr = el.shadowRoot;
+      for (child = (sr ?? el).firstChild; child && size < RAW_MAX; child = child.nextSibling) visit(child);
+    };
+    /** @param {Node} node */
+    const visit = (node) => {
+      if (node.nodeType === 3) {
+        const v = /** @type {Text} */ (node).data;
+        parts.push(v);
+        size += v.length;
+        return;
+      }
+      if (node.nodeType !== 1) return;
+      const el = /** @type {Element} */ (node);
+      if (el === opts.skip) return;
+      const tag = el.localName;
+      if (tag === "script" || tag === "style" || tag === "noscript" || tag === "template") return;
+      if (!opts.hiddenOk && hiddenForName(el)) return;
+      const own = embeddedName(el, tag);
+      const block = tag === "br" || getComputedStyle(el).display !== "inline";
+      if (block) parts.push(" ");
+      if (own !== null) {
+        parts.push(own);
+        size += own.length;
+      } else {
+        visitChildren(el);
+      }
+      if (block) parts.push(" ");
+    };
+    visitChildren(root);
+    return parts.join("");
+  }
+
+  /**
+   * The name a descendant contributes in place of its content, or null to use its content.
+   * @param {Element} el
+   * @param {string} tag
+   * @returns {string | null}
+   */
+  function embeddedName(el, tag) {
+    const label = el.getAttribute("aria-label");
+    if (label && label.trim()) return label;
+    switch (tag) {
+      case "img":
+      case "area":
+        return el.getAttribute("alt") || el.getAttribute("title") || "";
+      case "input": {
+        const input = /** @type {HTMLInputElement} */ (el);
+        if (input.type === "checkbox" || input.type === "radio") return "";
+        return input.value || "";
+      }
+      case "textarea":
+        return /** @type {HTMLTextAreaElement} */ (el).value;
+      case "select": {
+        const s = /** @type {HTMLSelectElement} */ (el);
+        const o = s.selectedOptions[0] ?? s.options[0];
+        return o ? o.text : "";
+      }
+      case "svg": {
+        for (let c = el.firstElementChild; c; c = c.nextElementSibling) if (c.localName === "title") return c.textContent ?? "";
+        return null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * Text of the elements an id list names (`aria-labelledby`), hidden ones included.
+   * @param {Element} el
+   * @param {string} ids
+   * @returns {string}
+   */
+  function idrefsText(el, ids) {
+    const root = /** @type {Document | ShadowRoot} */ (el.getRootNode());
+    if (typeof root.getElementById !== "function") return "";
+    /** @type {string[]} */
+    const out = [];
+    for (const id of ids.split(/\s+/)) {
+      if (!id) continue;
+      const target = root.getElementById(id);
+      if (!target) continue;
+      const label = target === el ? null : target.getAttribute("aria-label");
+      out.push(label && label.trim() ? label : contentText(target, { hiddenOk: true, skip: target === el ? null : el }));
+    }
+    return out.join(" ");
+  }
+
+  /**
+   * @param {HTMLElement & {labels?: NodeListOf<HTMLLabelElement> | null}} el
+   * @returns {string}
+   */
+  function labelsText(el) {
+    if (!labelsInDocument && el.getRootNode() === document) return "";
+    const labels = el.labels;
+    if (!labels || labels.length === 0) return "";
+    /** @type {string[]} */
+    const out = [];
+    for (const l of labels) {
+      const al = l.getAttribute("aria-label");
+      out.push(al && al.trim() ? al : contentText(l, { skip: el }));
+    }
+    return normalize(out.join(" "));
+  }
+
+  /**
+   * The accessible name of an element with a given role.
+   * @param {Element} el
+   * @param {string | null} role
+   * @param {string} [tag]
+   * @returns {string}  normalised, at most NAME_MAX characters
+   */
+  function nameOf(el, role, tag = el.localName) {
+    const lb = el.getAttribute("aria-labelledby");
+    if (lb) {
+      const t = normalize(idrefsText(el, lb));
+      if (t) return t;
+    }
+    const al = el.getAttribute("aria-label");
+    if (al && al.trim()) return normalize(al);
+    const h = /** @type {HTMLElement} */ (el);
+    switch (tag) {
+      case "input": {
+        const input = /** @type {HTMLInputElement} */ (el);
+        const type = input.type;
+        if (type === "button" || type === "submit" || type === "reset") {
+          if (input.value.trim()) return normalize(input.value);
+          if (type === "submit") return "Submit";
+          if (type === "reset") return "Reset";
+          return normalize(el.getAttribute("title") || "");
+        }
+        const fromLabels = labelsText(h);
+        if (fromLabels) return fromLabels;
+        if (type === "file") return "Choose File";
+        if (type === "image") return normalize(el.getAttribute("alt") || el.getAttribute("title") || "Submit");
+        return placeholderOrTitle(el, TEXTBOX_TYPES.has(type));
+      }
+      case "textarea":
+      case "select":
+      case "meter":
+      case "progress": {
+        const fromLabels = labelsText(h);
+        if (fromLabels) return fromLabels;
+        return placeholderOrTitle(el, tag === "textarea");
+      }
+      case "button": {
+        const fromLabels = labelsText(h);
+        if (fromLabels) return fromLabels;
+        break;
+      }
+      case "fieldset":
+      case "figure":
+      case "table": {
+        const want = tag === "fieldset" ? "legend" : tag === "figure" ? "figcaption" : "caption";
+        for (let c = el.firstElementChild; c; c = c.nextElementSibling) {
+          if (c.localName === want) return normalize(contentText(c));
+        }
+        if (tag === "table" && el.getAttribute("summary")) return normalize(el.getAttribute("summary") ?? "");
+        return normalize(el.getAttribute("title") || "");
+      }
+      case "img":
+      case "area":
+        return normalize(el.getAttribute("alt") || el.getAttribute("title") || "");
+      default:
+        break;
+    }
+    if ((role && ns.roles.NAME_FROM_CONTENT.has(role)) || tag === "summary") {
+      const t = normalize(contentText(el));
+      if (t) return t;
+    }
+    return normalize(el.getAttribute("title") || "");
+  }
+
+  /**
+   * @param {Element} el
+   * @param {boolean} usePlaceholder
+   * @returns {string}
+   */
+  function placeholderOrTitle(el, usePlaceholder) {
+    const title = el.getAttribute("title") || "";
+    if (!usePlaceholder || title) return normalize(title);
+    return normalize(el.getAttribute("placeholder") || "");
+  }
+
+  ns.names = { nameOf, contentText, normalize, beginWalk, NAME_MAX };
+})();

@@ -1,0 +1,92 @@
+/**
+ * The ref registry of one document: `f<frame>e<n>` ↔ element.
+ *
+ * - A ref is given once per element and never reused in this document: a WeakMap element → n, and n →
+ *   WeakRef(element). The element can be collected; its ref then stops resolving (stale) and never points
+ *   at anything else.
+ * - The frame prefix is the number the background assigned to this document (one per document id, so a
+ *   frame that navigates gets a new prefix and old refs cannot name elements of the new document).
+ * - `elementFor(ref)` answers only for live, connected elements of this document; anything else is null,
+ *   which the callers turn into 6001 `stale_ref`.
+ *
+ * Node keys (`keyOf`) are a second numbering over every node the snapshot prints (text included), used to
+ * diff snapshots for `delta`; they are not refs and never leave this frame.
+ */
+(() => {
+  const ns = __webbridgeContent;
+  if (ns.loaded.has("refs")) return;
+  ns.loaded.add("refs");
+
+  /** @type {WeakMap<Element, number>} */
+  const numbers = new WeakMap();
+  /** @type {Map<number, WeakRef<Element>>} */
+  const elements = new Map();
+  let next = 1;
+  /** @type {WeakMap<Node, number>} */
+  const keys = new WeakMap();
+  let nextKey = 1;
+  const REF = /^f(\d{1,4})e(\d{1,9})$/;
+
+  /** Drop entries whose element was collected or detached (keeps the map bounded on re-rendering pages). */
+  function sweep() {
+    for (const [n, w] of elements) {
+      const el = w.deref();
+      if (!el || !el.isConnected) elements.delete(n);
+    }
+  }
+
+  /**
+   * The ref of `el`, assigning one if it has none yet.
+   * @param {Element} el
+   * @returns {string}
+   */
+  function refFor(el) {
+    let n = numbers.get(el);
+    if (n === undefined) {
+      n = next++;
+      numbers.set(el, n);
+      elements.set(n, new WeakRef(el));
+      if (elements.size > 50_000 && n % 10_000 === 0) sweep();
+    }
+    return `f${ns.frame}e${n}`;
+  }
+
+  /**
+   * The ref of `el` if it has one; never assigns.
+   * @param {Element} el
+   * @returns {string | null}
+   */
+  function peek(el) {
+    const n = numbers.get(el);
+    return n === undefined ? null : `f${ns.frame}e${n}`;
+  }
+
+  /**
+   * The live element a ref of this frame names, or null (unknown, other frame, collected, or detached).
+   * @param {string} ref
+   * @returns {Element | null}
+   */
+  function elementFor(ref) {
+    const m = REF.exec(String(ref));
+    if (!m || Number(m[1]) !== ns.frame) return null;
+    const el = elements.get(Number(m[2]))?.deref();
+    if (!el || !el.isConnected || numbers.get(el) !== Number(m[2])) return null;
+    return el;
+  }
+
+  /**
+   * A key for any node the snapshot prints (stable while the node lives), for diffing.
+   * @param {Node} node
+   * @returns {number}
+   */
+  function keyOf(node) {
+    let k = keys.get(node);
+    if (k === undefined) {
+      k = nextKey++;
+      keys.set(node, k);
+    }
+    return k;
+  }
+
+  ns.refs = { refFor, peek, elementFor, keyOf, size: () => elements.size };
+})();

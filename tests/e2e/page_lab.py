@@ -1,0 +1,120 @@
+"""Small pages for the snapshot and action tests that the fixture site does not have: hidden and zero-size
+elements, a hidden body, a button that ignores untrusted events without touching the DOM, an event log.
+
+Pages record what happened in JavaScript variables (``window.log``), never in the DOM, so that recording
+does not count as an effect of the action under test. Served by aiohttp on 127.0.0.1 (port 0) in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from aiohttp import web
+
+HIDDEN = """<!doctype html><html><head><title>Hidden things</title></head><body>
+<main>
+<h1>Hidden things</h1>
+<button id="shown">Shown button</button>
+<button id="none" style="display:none">Display none button</button>
+<div style="display:none"><a href="/x">Link in hidden div</a></div>
+<button id="invisible" style="visibility:hidden">Invisible button</button>
+<div style="visibility:hidden"><button style="visibility:visible">Visible inside invisible</button></div>
+<button id="zero" style="width:0;height:0;padding:0;border:0;overflow:hidden">Zero button</button>
+<details><summary>More</summary><button>Inside closed details</button></details>
+<div style="display:contents"><button>In display contents</button></div>
+<div id="covered-wrap" style="position:relative">
+  <button id="covered">Covered button</button>
+  <div style="position:absolute;inset:0;background:rgba(0,0,0,.3)"></div>
+</div>
+<button id="disabled" disabled>Disabled button</button>
+<div style="margin-top:2400px"><button id="far">Far below button</button></div>
+</main></body></html>"""
+
+HIDDEN_BODY = """<!doctype html><html><head><title>Hidden body</title>
+<style>body { visibility: hidden !important; }</style></head>
+<body><h1>Nothing to see</h1><a href="/x">A link</a><button>A button</button></body></html>"""
+
+TRUSTED_ONLY = """<!doctype html><html><head><title>Trusted only</title></head><body>
+<h1>Trusted only</h1>
+<button id="go">Go</button>
+<p id="status">waiting</p>
+<script>
+window.untrusted = 0;
+document.getElementById("go").addEventListener("click", (e) => {
+  if (!e.isTrusted) { window.untrusted++; return; }  // no DOM change at all: like an anti-bot widget
+  document.getElementById("status").textContent = "clicked for real";
+});
+</script></body></html>"""
+
+EVENTS = """<!doctype html><html><head><title>Events</title></head><body>
+<h1>Events</h1>
+<button id="target">Target</button>
+<input id="field" aria-label="Field">
+<a id="next" href="#next">Next link</a>
+<div id="box" tabindex="0" aria-label="Scroll box" style="height:100px;overflow:auto;border:1px solid">
+  <div style="height:1000px">tall content</div></div>
+<div style="height:3000px"></div>
+<button id="bottom">Bottom button</button>
+<script>
+window.log = [];
+const t = document.getElementById("target");
+for (const type of ["click", "dblclick", "contextmenu", "mouseover", "mouseenter", "mousedown", "mouseup",
+                    "pointerdown", "focus"])
+  t.addEventListener(type, (e) => window.log.push(type + ":" + e.button));
+document.addEventListener("keydown",
+  (e) => window.log.push("keydown:" + e.key + ":" + e.ctrlKey + ":" + e.shiftKey));
+document.getElementById("field").addEventListener("focus", () => window.log.push("field-focus"));
+t.addEventListener("contextmenu", (e) => e.preventDefault());
+</script></body></html>"""
+
+PAGES = {"/hidden": HIDDEN, "/hidden-body": HIDDEN_BODY, "/trusted-only": TRUSTED_ONLY, "/events": EVENTS}
+
+
+async def _page(request: web.Request) -> web.Response:
+    return web.Response(text=PAGES[request.path], content_type="text/html")
+
+
+@contextmanager
+def serve_lab() -> Iterator[str]:
+    """Serve the pages; yields the base URL (no trailing slash)."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    box: dict[str, object] = {}
+
+    async def main() -> None:
+        app = web.Application()
+        for path in PAGES:
+            app.router.add_get(path, _page)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        box["port"] = runner.addresses[0][1]
+        stop = asyncio.Event()
+        box["stop"] = stop
+        ready.set()
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+    def run() -> None:
+        try:
+            loop.run_until_complete(main())
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    if not ready.wait(10):
+        raise RuntimeError("the lab server did not start")
+    try:
+        yield f"http://127.0.0.1:{box['port']}"
+    finally:
+        stop = box["stop"]
+        assert isinstance(stop, asyncio.Event)
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)

@@ -1,0 +1,86 @@
+// Background side of the snapshot: stitching frames, the default view's budget, zone markers, ref counts,
+// and the frame-number table.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { assignNumbers, frameOfRef, frameTree } from "../../extension/background/frames.js";
+import { budget, countRefs, findLine, plain, stitch, withZones } from "../../extension/background/snapshot_text.js";
+
+const part = (frameId, parentFrameId, n, text, token = null) => ({ frameId, parentFrameId, n, url: `https://x/${n}`, text, token });
+
+test("child frames are stitched under their iframe line, indented below it", () => {
+  const top = ["Lmain f0e1", "v button \"Top\" f0e2", "F iframe \"Inner\" f0e3\u0001tok1", "v- after"].join("\n");
+  const child = ["vbutton \"In\" f1e1", "Fiframe \"Deeper\" f1e2\u0001tok2"].join("\n");
+  const grandchild = "vbutton \"Deep\" f2e1";
+  const lines = stitch([part(0, -1, 0, top), part(5, 0, 1, child, "tok1"), part(6, 5, 2, grandchild, "tok2")]);
+  assert.deepEqual(lines, [
+    "Lmain f0e1",
+    "v button \"Top\" f0e2",
+    "L iframe \"Inner\" f0e3",
+    "v  button \"In\" f1e1",
+    "L  iframe \"Deeper\" f1e2",
+    "v   button \"Deep\" f2e1",
+    "v- after",
+  ]);
+});
+
+test("a child frame whose token never arrived is appended, marked not placed; subtrees drop it", () => {
+  const lines = stitch([part(0, -1, 0, "vbutton \"Top\" f0e1"), part(5, 0, 1, "vbutton \"Lost\" f1e1")]);
+  assert.equal(lines[1], 'Liframe (not placed) f1 "https://x/1"');
+  assert.equal(lines[2], 'v button "Lost" f1e1');
+  assert.deepEqual(stitch([part(0, -1, 0, "vx"), part(5, 0, 1, "vy")], { dropUnplaced: true }), ["vx"]);
+});
+
+test("zones are printed as marker lines where they change; find marks each line", () => {
+  assert.deepEqual(withZones(["va", "Lmain", "i b", "i c", "jd", "vе"]), [
+    "a", "main", " ↓ below the viewport", " b", " c", "↑ above the viewport", "d", "· in the viewport", "е",
+  ]);
+  assert.equal(findLine('i  button "Far" f0e9'), 'button "Far" f0e9 ↓');
+  assert.equal(findLine('vbutton "Near" f0e1'), 'button "Near" f0e1');
+});
+
+test("the default view keeps the viewport and outline, then the nearest actionable elements, and says what it left out", () => {
+  const lines = ["Lmain f0e1", "v h1 \"Top\" f0e2", "v button \"In view\" f0e3"];
+  for (let i = 0; i < 50; i++) lines.push(`i button "Below ${i}" f0e${10 + i}`);
+  lines.push("t - some text far below");
+  lines.push("x button \"Zero\" f0e99 hidden");
+  const small = budget(lines, 1000, { y: 0, vh: 800, height: 5000 });
+  assert.ok(small.text.length <= 1000, `${small.text.length}`);
+  assert.match(small.text, /^main f0e1\n h1 "Top" f0e2\n button "In view" f0e3\n ↓ below the viewport\n button "Below 0" f0e10/);
+  assert.ok(small.omitted.below > 0 && small.omitted.text === 1 && small.omitted.hidden === 1);
+  assert.match(small.text.split("\n").at(-1) ?? "", /left out: \d+ actionable below, 1 text blocks, 1 zero-size\. mode "full"/);
+  const all = budget(lines, 100_000);
+  assert.match(all.text, /Below 49/);
+  assert.doesNotMatch(all.text, /Zero|some text/);
+});
+
+test("full text is cut at a line boundary and says so", () => {
+  const lines = Array.from({ length: 100 }, (_, i) => `vbutton "B${i}" f0e${i}`);
+  const out = plain(lines, 200);
+  assert.equal(out.truncated, true);
+  assert.ok(out.text.length < 300);
+  assert.match(out.text.split("\n").at(-1) ?? "", /^… cut at 200 characters \(\d+ more lines\)$/);
+});
+
+test("refs are counted once per line and never inside quoted names", () => {
+  assert.equal(countRefs('button "Save" f0e1\nlink "see f9e9 here" f3e12\n- text f1e1 mention\ntextbox "x"'), 3);
+});
+
+test("each document gets its own frame number, never reused; the top frame's first is f0", () => {
+  const table = { next: 0, docs: {} };
+  const frames = [
+    { frameId: 7, parentFrameId: 0, documentId: "B", url: "u" },
+    { frameId: 0, parentFrameId: -1, documentId: "A", url: "u" },
+  ];
+  const first = assignNumbers(table, frames);
+  assert.deepEqual(first.infos.map((f) => [f.documentId, f.n]), [["A", 0], ["B", 1]]);
+  assert.equal(first.changed, true);
+  assert.equal(assignNumbers(table, frames).changed, false);
+  // the top frame navigated: a new document, a new number; the old numbers are gone
+  const after = assignNumbers(table, [{ frameId: 0, parentFrameId: -1, documentId: "C", url: "v" }]);
+  assert.deepEqual(after.infos.map((f) => f.n), [2]);
+  assert.deepEqual(table.docs, { C: 2 });
+  assert.equal(frameOfRef("f12e345"), 12);
+  assert.equal(frameOfRef("e12"), null);
+  assert.deepEqual([...frameTree(first.infos).keys()], [0]);
+});
