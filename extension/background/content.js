@@ -15,7 +15,7 @@
  */
 
 import { Codes, WebBridgeError } from "../protocol/errors.js";
-import { tabFrames } from "./frames.js";
+import { forgetTab, tabFrames } from "./frames.js";
 
 /** @typedef {import("./frames.js").FrameInfo} FrameInfo */
 
@@ -55,6 +55,7 @@ const inflight = new Map();
  * @throws {WebBridgeError} 6005 when the tab does not exist, 6004 when its page cannot be scripted
  */
 export async function ensureInjected(tabId) {
+  watchClosedTabs();
   const running = inflight.get(tabId);
   if (running) await running.catch(() => undefined);
   const p = inject(tabId);
@@ -227,4 +228,19 @@ export async function callAll(tabId, frames, op, argsFor) {
  */
 export function forgetInjected(tabId) {
   injected.delete(tabId);
+}
+
+let watchingTabs = false;
+
+/**
+ * Drop a closed tab's caches and frame table. Registered on first use, not at the top level: a closed tab
+ * does not need to wake the worker (what a stopped worker missed is pruned on the tab's next use).
+ */
+function watchClosedTabs() {
+  if (watchingTabs) return;
+  watchingTabs = true;
+  chrome.tabs.onRemoved.addListener((tabId) => {
+    forgetInjected(tabId);
+    void forgetTab(tabId).catch(() => undefined);
+  });
 }

@@ -319,13 +319,34 @@
       key(target, "keypress", k);
       if (k.key === "Enter" && el.localName !== "textarea" && !el.isContentEditable) {
         submitImplicitly(/** @type {HTMLElement} */ (target));
-      } else if (!insertText(k.key === "Enter" ? "\n" : k.text)) {
+      } else if (!insertKey(el, k.key === "Enter" ? "\n" : k.text)) {
         // Not editable by execCommand (e.g. a number field): append through the value setter.
         const f = /** @type {HTMLInputElement} */ (el);
         if ("value" in f) setValue(f, f.value + k.text);
       }
       key(target, "keyup", k);
     }
+  }
+
+  /**
+   * Insert one key's text at the caret of a text field as typing does (`beforeinput`, the text, `input`),
+   * honouring `maxlength`. Fields without a selection API (email, number) and editable elements go through
+   * the browser's editing command instead, which is slower (it runs the editing machinery per key).
+   * @param {HTMLElement} el
+   * @param {string} text
+   * @returns {boolean}
+   */
+  function insertKey(el, text) {
+    const f = /** @type {HTMLInputElement} */ (el);
+    if ((el.localName !== "input" && el.localName !== "textarea") || f.selectionStart === null || document.activeElement !== el) {
+      return insertText(text);
+    }
+    if (f.maxLength >= 0 && f.value.length - ((f.selectionEnd ?? 0) - f.selectionStart) >= f.maxLength) return true;
+    const init = { bubbles: true, composed: true, inputType: "insertText", data: text };
+    if (!f.dispatchEvent(new InputEvent("beforeinput", { ...init, cancelable: true }))) return true;
+    f.setRangeText(text, f.selectionStart, f.selectionEnd ?? f.selectionStart, "end");
+    f.dispatchEvent(new InputEvent("input", init));
+    return true;
   }
 
   /**

@@ -104,6 +104,26 @@
     return parts.join("");
   }
 
+  /** Roles of descendants whose content counts towards an ancestor's name (accname 1.2 as Playwright and
+   * Chromium apply it); descendants with other roles (article, figure, navigation, group, img…) contribute
+   * only their own text alternative. "" is an element without a role. */
+  const DESCENDANT_CONTENT = new Set([
+    "", "caption", "code", "contentinfo", "definition", "deletion", "emphasis", "insertion", "list", "listitem",
+    "mark", "none", "paragraph", "presentation", "region", "row", "rowgroup", "section", "strong", "subscript",
+    "superscript", "table", "term", "time",
+  ]);
+
+  /**
+   * The first child element with a given tag, or null.
+   * @param {Element} el
+   * @param {string} tag
+   * @returns {Element | null}
+   */
+  function childOf(el, tag) {
+    for (let c = el.firstElementChild; c; c = c.nextElementSibling) if (c.localName === tag) return c;
+    return null;
+  }
+
   /**
    * The name a descendant contributes in place of its content, or null to use its content.
    * @param {Element} el
@@ -111,6 +131,11 @@
    * @returns {string | null}
    */
   function embeddedName(el, tag) {
+    const lb = el.getAttribute("aria-labelledby");
+    if (lb) {
+      const t = idrefsText(el, lb);
+      if (t.trim()) return t;
+    }
     const label = el.getAttribute("aria-label");
     if (label && label.trim()) return label;
     switch (tag) {
@@ -130,12 +155,27 @@
         return o ? o.text : "";
       }
       case "svg": {
-        for (let c = el.firstElementChild; c; c = c.nextElementSibling) if (c.localName === "title") return c.textContent ?? "";
-        return null;
+        const t = childOf(el, "title");
+        return t ? t.textContent ?? "" : el.getAttribute("title") || "";
+      }
+      case "figure":
+      case "fieldset": {
+        const c = childOf(el, tag === "figure" ? "figcaption" : "legend");
+        return c ? contentText(c) : el.getAttribute("title") || "";
+      }
+      case "table": {
+        const c = childOf(el, "caption");
+        if (c) return contentText(c);
+        if (el.getAttribute("summary")) return el.getAttribute("summary") ?? "";
+        break;
       }
       default:
-        return null;
+        break;
     }
+    const role = ns.roles.roleOf(el, tag) ?? "";
+    if ((role === "textbox" || role === "searchbox") && tag !== "input" && tag !== "textarea") return el.textContent ?? "";
+    if (ns.roles.NAME_FROM_CONTENT.has(role) || DESCENDANT_CONTENT.has(role)) return null;
+    return el.getAttribute("title") || "";
   }
 
   /**
