@@ -205,3 +205,14 @@ def machine_notes() -> dict[str, Any]:
         "playwright": version("playwright"),
         "webbridge": version("webbridge"),
     }
+
+
+def finite(obj: Any) -> Any:
+    """JSON has no NaN/Infinity: refuse to write them into a results file."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        raise ValueError("non-finite number in the results")
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [finite(v) for v in obj]
+    return obj

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import shutil
 import signal
@@ -42,6 +41,7 @@ from typing import Any
 from webbridge import meta
 
 from ._support import (
+    finite,
     frame,
     kill_pids,
     machine_notes,
@@ -691,15 +691,6 @@ def render_table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _finite(obj: Any) -> Any:
-    """JSON has no NaN/Infinity: refuse to write them."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        raise ValueError("non-finite number in the results")
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_finite(v) for v in obj]
-    return obj
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -720,7 +711,7 @@ def main(argv: list[str] | None = None) -> int:
             if value < 1:
                 parser.error(f"--{name} must be at least 1")
             setattr(cfg, name, value)
-    result = _finite(run(cfg, keep=args.keep))
+    result = finite(run(cfg, keep=args.keep))
     print()
     print(render_table(result))
     args.out.parent.mkdir(parents=True, exist_ok=True)

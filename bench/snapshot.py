@@ -39,7 +39,7 @@ from webbridge.paths import resolve
 
 from ._aria import INTERACTIVE, compare, parse_ours, parse_playwright
 from ._pages import serve
-from ._support import machine_notes, summary
+from ._support import finite, machine_notes, summary
 from .bridge import pair, temporary_world
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -449,14 +449,6 @@ def run(cfg: Config, keep: bool = False) -> dict[str, Any]:
 # --- output -----------------------------------------------------------------------------------------------
 
 
-def _finite(obj: Any) -> Any:
-    if isinstance(obj, float) and not math.isfinite(obj):
-        raise ValueError("non-finite number in the results")
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_finite(v) for v in obj]
-    return obj
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -475,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.samples < 1:
             parser.error("--samples must be at least 1")
         cfg.samples = args.samples
-    result = _finite(run(cfg, keep=args.keep))
+    result = finite(run(cfg, keep=args.keep))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(render(result))
