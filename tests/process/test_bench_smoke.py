@@ -29,12 +29,12 @@ B8_ROWS = {
 STATS = ("n", "p50", "p95", "p99", "min", "max", "mean")
 
 
-def _chromium_or_skip() -> None:
-    pytest.importorskip("playwright.sync_api")
+def _require_chromium() -> None:
+    import playwright.sync_api  # noqa: F401  - a test dependency: fail, never skip, when it is missing
     try:
         find_chromium()
     except FileNotFoundError as exc:
-        pytest.skip(str(exc))
+        pytest.fail(f"{exc}: run scripts/setup.sh", pytrace=False)
 
 
 def is_number(value: Any) -> bool:
@@ -66,7 +66,7 @@ def our_processes(home: str) -> list[int]:
 
 @pytest.mark.e2e
 def test_bench_bridge_quick_writes_every_row(tmp_path: Path) -> None:
-    _chromium_or_skip()
+    _require_chromium()
     out = tmp_path / "bridge.json"
     proc = subprocess.run(
         [sys.executable, "-m", "bench.bridge", "--quick", "--out", str(out)],

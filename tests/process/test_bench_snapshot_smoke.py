@@ -28,11 +28,11 @@ def is_number(value: Any) -> bool:
 
 @pytest.mark.e2e
 def test_bench_snapshot_quick_writes_every_row(tmp_path: Path) -> None:
-    pytest.importorskip("playwright.sync_api")
+    import playwright.sync_api  # noqa: F401  - a test dependency: fail, never skip, when it is missing
     try:
         find_chromium()
     except FileNotFoundError as exc:
-        pytest.skip(str(exc))
+        pytest.fail(f"{exc}: run scripts/setup.sh", pytrace=False)
     out = tmp_path / "snapshot.json"
     proc = subprocess.run(
         [sys.executable, "-m", "bench.snapshot", "--quick", "--out", str(out)],
