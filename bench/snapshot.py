@@ -135,19 +135,30 @@ def snapshot(bridge: Bridge, tab: int, mode: str = "full", **extra: Any) -> tupl
     return bridge.call("page.snapshot", {"tab_id": tab, "mode": mode, **extra})
 
 
-def open_page(page: Any, bridge: Bridge, url: str) -> int:
-    page.goto(url, wait_until="load", timeout=60_000)
-    return bridge.tab_for(page.url)
+class Tabs:
+    """Each page in a fresh tab (the previous one closed), as when an agent opens it: refs start at f0e1."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+        self.page: Any = None
+
+    def open(self, bridge: Bridge, url: str) -> tuple[Any, int]:
+        if self.page is not None:
+            self.page.close()
+        self.page = self.context.new_page()
+        self.page.set_viewport_size(VIEWPORT)
+        self.page.goto(url, wait_until="load", timeout=60_000)
+        return self.page, bridge.tab_for(self.page.url)
 
 
 # --- B1 ---------------------------------------------------------------------------------------------------
 
 
-def run_b1(page: Any, bridge: Bridge, base: str, cfg: Config) -> list[dict[str, Any]]:
+def run_b1(tabs: Tabs, bridge: Bridge, base: str, cfg: Config) -> list[dict[str, Any]]:
     rows = []
     for kind in cfg.kinds:
         for n in cfg.sizes:
-            tab = open_page(page, bridge, f"{base}/{kind}?n={n}")
+            page, tab = tabs.open(bridge, f"{base}/{kind}?n={n}")
             elements = page.evaluate("document.getElementsByTagName('*').length")
             for _ in range(2):
                 snapshot(bridge, tab)
@@ -244,11 +255,11 @@ def b5_mutated(page: Any, bridge: Bridge, tab: int) -> tuple[float, list[str]]:
     return same / len(before), changed
 
 
-def run_fidelity(page: Any, worker: Any, bridge: Bridge, base: str, cfg: Config) -> dict[str, Any]:
+def run_fidelity(tabs: Tabs, worker: Any, bridge: Bridge, base: str, cfg: Config) -> dict[str, Any]:
     synthetic, corpus = [], []
     for kind in cfg.kinds:
         for n in cfg.sizes:
-            tab = open_page(page, bridge, f"{base}/{kind}?n={n}&f=1")
+            page, tab = tabs.open(bridge, f"{base}/{kind}?n={n}&f=1")
             label = f"{kind}-{n}"
             synthetic.append(page_fidelity(page, worker, bridge, tab, label, cfg.fidelity_sample_synthetic))
     names = sorted(p.name for p in CORPUS.glob("*.html")) if CORPUS.is_dir() else []
@@ -256,7 +267,7 @@ def run_fidelity(page: Any, worker: Any, bridge: Bridge, base: str, cfg: Config)
         names = names[: cfg.corpus_pages]
     mutated = []
     for name in names:
-        tab = open_page(page, bridge, f"{base}/pages/{name}")
+        page, tab = tabs.open(bridge, f"{base}/pages/{name}")
         row = page_fidelity(page, worker, bridge, tab, name.removesuffix(".html"), cfg.fidelity_sample)
         share, changed = b5_mutated(page, bridge, tab)
         row["b5_mutated"], row["b5_mutated_changed"] = round(share, 4), changed
@@ -264,7 +275,7 @@ def run_fidelity(page: Any, worker: Any, bridge: Bridge, base: str, cfg: Config)
         mutated.append(share)
         print(f"  B2/B3 {name}: recall {row['recall']:.3f}, agreement {row['agreement']:.3f}, "
               f"tokens {row['tokens_ours']:.0f} vs {row['tokens_playwright']:.0f}", flush=True)  # fmt: skip
-    tab = open_page(page, bridge, f"{base}/nested?n={cfg.sizes[0]}&m=1")
+    page, tab = tabs.open(bridge, f"{base}/nested?n={cfg.sizes[0]}&m=1")
     mutated.append(b5_mutated(page, bridge, tab)[0])
     return {"synthetic": synthetic, "corpus": corpus, "b5_mutated": [round(m, 4) for m in mutated]}
 
@@ -279,8 +290,8 @@ def ref_of(text: str, role: str, name: str) -> str:
     raise RuntimeError(f"{role} {name!r} not in the snapshot")
 
 
-def run_b4(page: Any, bridge: Bridge, base: str) -> dict[str, Any]:
-    tab = open_page(page, bridge, f"{base}/b4")
+def run_b4(tabs: Tabs, bridge: Bridge, base: str) -> dict[str, Any]:
+    page, tab = tabs.open(bridge, f"{base}/b4")
     _, full = snapshot(bridge, tab)
     pw_full = len(page.aria_snapshot(mode="ai"))
     text = full["text"]
@@ -299,8 +310,8 @@ def run_b4(page: Any, bridge: Bridge, base: str) -> dict[str, Any]:
     return {"rows": rows, "full_chars": len(text), "playwright_full_chars": pw_full}
 
 
-def run_b5_rerender(page: Any, bridge: Bridge, base: str) -> dict[str, Any]:
-    tab = open_page(page, bridge, f"{base}/b7?r=1")
+def run_b5_rerender(tabs: Tabs, bridge: Bridge, base: str) -> dict[str, Any]:
+    _, tab = tabs.open(bridge, f"{base}/b7?r=1")
     _, snap = snapshot(bridge, tab)
     old = [ref_of(snap["text"], "button", f"Pick {x}") for x in "abcde"]
     rerender = ref_of(snap["text"], "button", "Re-render")
@@ -311,8 +322,8 @@ def run_b5_rerender(page: Any, bridge: Bridge, base: str) -> dict[str, Any]:
     return {"stale_refs": len(old), "errors": codes, "all_6001": all(c == 6001 for c in codes)}
 
 
-def run_b7(page: Any, bridge: Bridge, base: str, cfg: Config) -> dict[str, Any]:
-    tab = open_page(page, bridge, f"{base}/b7")
+def run_b7(tabs: Tabs, bridge: Bridge, base: str, cfg: Config) -> dict[str, Any]:
+    page, tab = tabs.open(bridge, f"{base}/b7")
     _, snap = snapshot(bridge, tab)
     text = snap["text"]
     counter, name, colour = (ref_of(text, "button", "Count"), ref_of(text, "textbox", "Name"),
@@ -428,16 +439,15 @@ def run(cfg: Config, keep: bool = False) -> dict[str, Any]:
             result["meta"]["browser"] = f"{info['browser']} {info['version']}"
             bridge = Bridge(world.env)
             try:
-                page = browser.context.new_page()
-                page.set_viewport_size(VIEWPORT)
+                tabs = Tabs(browser.context)
                 print("B1 latency", flush=True)
-                result["b1"] = run_b1(page, bridge, base, cfg)
+                result["b1"] = run_b1(tabs, bridge, base, cfg)
                 print("B2/B3/B5 fidelity, tokens, stability", flush=True)
-                result["fidelity"] = run_fidelity(page, worker, bridge, base, cfg)
+                result["fidelity"] = run_fidelity(tabs, worker, bridge, base, cfg)
                 print("B4, B5 re-render, B7", flush=True)
-                result["b4"] = run_b4(page, bridge, base)
-                result["b5_rerender"] = run_b5_rerender(page, bridge, base)
-                result["b7"] = run_b7(page, bridge, base, cfg)
+                result["b4"] = run_b4(tabs, bridge, base)
+                result["b5_rerender"] = run_b5_rerender(tabs, bridge, base)
+                result["b7"] = run_b7(tabs, bridge, base, cfg)
             finally:
                 bridge.close()
         result["meta"]["notes"] = world.notes

@@ -5,7 +5,7 @@
  *   frame of the tab that does not have them yet, only when the agent touches the tab. Which documents
  *   already have them is cached per tab; a document the cache does not know is probed first, so a second
  *   injection is rare (and harmless: every file guards itself).
- * - `callContent(tabId, frameId, op, args)` sends `{wbc: 1, op, frame, args}` to one document of one frame
+ * - `callContent(tabId, frameId, op, args)` sends `{wbc: 1, op, frame, base, args}` to one document of one frame
  *   with `chrome.tabs.sendMessage` and returns the op's result, or throws a `WebBridgeError` with the op's
  *   6xxx code. It addresses the *document* (`documentId`), so a message never lands in a document that
  *   replaced the one the caller meant.
@@ -172,7 +172,7 @@ export async function callContent(tabId, frame, op, args = {}, opts = {}) {
     info = frames?.find((f) => f.frameId === frame);
     if (!info) throw new WebBridgeError(Codes.STALE_REF, `frame ${frame} of tab ${tabId} is gone`, { gone: true });
   }
-  const msg = { wbc: 1, op, frame: info.n, args };
+  const msg = { wbc: 1, op, frame: info.n, base: info.base, args };
   const timeoutMs = opts.timeoutMs ?? OP_TIMEOUT_MS;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;

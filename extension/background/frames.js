@@ -1,19 +1,27 @@
 /**
- * Frame numbers of a tab: the `<N>` of ref prefixes `f<N>e…`.
+ * Frame numbers of a tab: the `<N>` of ref prefixes `f<N>e<M>`, and the first element number `<M>` each
+ * document may use.
  *
- * Chrome's frame ids are browser-wide counters (they grow without bound) and survive a frame's navigation,
- * so they are neither short nor safe as ref prefixes. Each *document* (webNavigation `documentId`) of a tab
- * instead gets a small number, never reused in that tab: the first top-level document is `f0`, and a frame
- * that navigates gets a new number, so a ref taken before the navigation can never resolve to an element of
- * the new document (it is stale, 6001).
+ * Chrome's frame ids are browser-wide counters (they grow without bound), so they are not used as prefixes.
+ * Each *frame* of a tab gets a small number instead, kept while the frame lives: the top frame is always
+ * `f0`. A frame that navigates keeps its number, and its new document continues the element numbering
+ * above everything any earlier document of that number handed out (the background records the highest
+ * element number after every snapshot and passes `base` with every content call). So a ref taken before a
+ * navigation (or from a document restored from the back/forward cache) can never name an element of
+ * another document: it is stale, 6001.
  *
  * The table lives in `chrome.storage.session` (the service worker may stop between two calls) with an
  * in-memory copy. Pure helpers (`assignNumbers`, `frameTree`) are exported for tests.
  */
 
 /**
- * @typedef {{frameId: number, parentFrameId: number, documentId: string, url: string, n: number}} FrameInfo
- * @typedef {{next: number, docs: Record<string, number>}} FrameTable
+ * @typedef {{frameId: number, parentFrameId: number, documentId: string, url: string, n: number, base: number}} FrameInfo
+ *   `base`: the lowest element number the frame's current document may give out
+ * @typedef {{
+ *   next: number,
+ *   slots: Record<string, {n: number, doc: string}>,
+ *   high: Record<string, number>,
+ * }} FrameTable  slots by frame id; `high`: by frame number, the highest element number handed out
  * @typedef {{frameId: number, parentFrameId: number, documentId?: string, url: string, documentLifecycle?: string, errorOccurred?: boolean}} RawFrame
  */
 
@@ -26,34 +34,56 @@ const tables = new Map();
 /** @param {number} tabId */
 const storageKey = (tabId) => `wb.frames.${tabId}`;
 
+/** @returns {FrameTable} */
+export function newTable() {
+  return { next: 1, slots: {}, high: {} };
+}
+
 /**
- * Give every document a number, keeping those already known; drop documents that are gone (their refs are
- * stale anyway: an unknown prefix reads as stale). Mutates and returns `table`.
+ * Give every frame a number, keeping those already known (also across its navigations); drop frames that
+ * are gone. Mutates and returns `table`.
  * @param {FrameTable} table
- * @param {RawFrame[]} frames  active frames, the top frame first
+ * @param {RawFrame[]} frames  active frames
  * @returns {{table: FrameTable, infos: FrameInfo[], changed: boolean}}
  */
 export function assignNumbers(table, frames) {
   let changed = false;
-  /** @type {Record<string, number>} */
-  const docs = {};
+  /** @type {FrameTable["slots"]} */
+  const slots = {};
   /** @type {FrameInfo[]} */
   const infos = [];
   const ordered = [...frames].sort((a, b) => (a.parentFrameId === -1 ? -1 : b.parentFrameId === -1 ? 1 : a.frameId - b.frameId));
   for (const f of ordered) {
     const doc = f.documentId ?? `frame-${f.frameId}`;
-    let n = table.docs[doc];
-    if (n === undefined) {
-      if (table.next > MAX_FRAME_NUMBER) table.next = 1; // after 10 000 documents in one tab: wrap, skipping f0
-      n = table.next++;
+    let slot = table.slots[f.frameId];
+    if (!slot) {
+      // The top frame is f0; child frames count from f1 (wrapping after 9 999, which `high` keeps safe).
+      if (table.next < 1 || table.next > MAX_FRAME_NUMBER) table.next = 1;
+      slot = { n: f.parentFrameId === -1 ? 0 : table.next++, doc };
+      changed = true;
+    } else if (slot.doc !== doc) {
+      slot = { n: slot.n, doc };
       changed = true;
     }
-    docs[doc] = n;
-    infos.push({ frameId: f.frameId, parentFrameId: f.parentFrameId, documentId: doc, url: f.url, n });
+    slots[f.frameId] = slot;
+    infos.push({ frameId: f.frameId, parentFrameId: f.parentFrameId, documentId: doc, url: f.url, n: slot.n, base: (table.high[slot.n] ?? 0) + 1 });
   }
-  if (Object.keys(table.docs).length !== Object.keys(docs).length) changed = true;
-  table.docs = docs;
+  if (Object.keys(table.slots).length !== Object.keys(slots).length) changed = true;
+  table.slots = slots;
   return { table, infos, changed };
+}
+
+/**
+ * Record the highest element number a frame's document has handed out (from a snapshot's answer).
+ * @param {number} tabId
+ * @param {number} n  frame number
+ * @param {number} high
+ */
+export async function recordHigh(tabId, n, high) {
+  const t = tables.get(tabId);
+  if (!t || !Number.isInteger(high) || high <= (t.high[n] ?? 0)) return;
+  t.high[n] = high;
+  await chrome.storage.session.set({ [storageKey(tabId)]: t });
 }
 
 /**
@@ -65,7 +95,7 @@ async function loadTable(tabId) {
   if (t) return t;
   const key = storageKey(tabId);
   const stored = /** @type {Record<string, FrameTable | undefined>} */ (await chrome.storage.session.get(key))[key];
-  t = stored && typeof stored.next === "number" ? stored : { next: 0, docs: {} };
+  t = stored && typeof stored.next === "number" && stored.slots && stored.high ? stored : newTable();
   tables.set(tabId, t);
   return t;
 }

@@ -1,6 +1,7 @@
 /**
  * The content side of `callContent()` (background/content.js): one `chrome.runtime.onMessage` listener per
- * frame, registered once, which dispatches `{wbc: 1, op, frame, args}` through `ns.ops`.
+ * frame, registered once, which dispatches `{wbc: 1, op, frame, base, args}` through `ns.ops` (`frame`:
+ * this document's frame number; `base`: the lowest element number it may give out, see refs.js).
  *
  * Sender check first (STYLE.md 7): only messages from our own extension's background are accepted. Pages
  * cannot reach `chrome.runtime.onMessage` of a content script at all, other extensions arrive with another
@@ -23,7 +24,7 @@
    */
   function onMessage(msg, sender, sendResponse) {
     if (!sender || sender.id !== chrome.runtime.id || sender.tab) return false;
-    const m = /** @type {{wbc?: unknown, op?: unknown, frame?: unknown, args?: unknown}} */ (msg);
+    const m = /** @type {{wbc?: unknown, op?: unknown, frame?: unknown, base?: unknown, args?: unknown}} */ (msg);
     if (!m || m.wbc !== 1 || typeof m.op !== "string") return false;
     const op = Object.hasOwn(ns.ops, m.op) ? ns.ops[m.op] : undefined;
     if (!op) {
@@ -31,6 +32,7 @@
       return false;
     }
     if (typeof m.frame === "number" && m.frame >= 0) ns.frame = m.frame;
+    if (typeof m.base === "number") ns.refs?.raise(m.base);
     Promise.resolve()
       .then(() => op(m.args ?? {}, { frame: ns.frame }))
       .then(

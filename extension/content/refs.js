@@ -4,8 +4,10 @@
  * - A ref is given once per element and never reused in this document: a WeakMap element → n, and n →
  *   WeakRef(element). The element can be collected; its ref then stops resolving (stale) and never points
  *   at anything else.
- * - The frame prefix is the number the background assigned to this document (one per document id, so a
- *   frame that navigates gets a new prefix and old refs cannot name elements of the new document).
+ * - The frame prefix is the number the background assigned to this frame (the top frame is f0). A frame
+ *   that navigates keeps its number, and the background passes `base` with every call: the lowest element
+ *   number this document may give out, above every number an earlier document of the frame handed out. So
+ *   old refs never name elements of a new document. Snapshots report `high()` back.
  * - `elementFor(ref)` answers only for live, connected elements of this document; anything else is null,
  *   which the callers turn into 6001 `stale_ref`.
  *
@@ -88,5 +90,13 @@
     return k;
   }
 
-  ns.refs = { refFor, peek, elementFor, keyOf, size: () => elements.size };
+  /**
+   * Never give out numbers below `base` (idempotent; only ever raises the counter).
+   * @param {number} base
+   */
+  function raise(base) {
+    if (Number.isInteger(base) && base > next) next = base;
+  }
+
+  ns.refs = { refFor, peek, elementFor, keyOf, raise, high: () => next - 1, size: () => elements.size };
 })();

@@ -3,8 +3,8 @@
  * background stitches with the other frames' and budgets (background/snapshot_text.js).
  *
  * args: `{mode: "default"|"full"|"subtree"|"find"|"delta", ref?, query?, role?}`
- * result: `{text, baseline: boolean, counts?: {added, removed, changed}, token, url, title, visited, entries,
- *   ms, scroll: {x, y, width, height, vw, vh}}`
+ * result: `{text, baseline: boolean, counts?: {added, removed, changed}, token, high, url, title, visited,
+ *   entries, ms, scroll: {x, y, width, height, vw, vh}}` (`high`: the highest element number given out)
  *
  * `default`, `full` and `delta` remember what they saw (key → line) as the base of the next `delta`; `find`
  * and `subtree` look without moving it. `delta` without a base answers the full lines with `baseline: false`.
@@ -77,6 +77,7 @@
       baseline: hadBase,
       counts,
       token: ns.frames.token(),
+      high: ns.refs.high(),
       url: location.href,
       title: document.title,
       visited,

@@ -207,6 +207,9 @@ def test_stale_refs_are_errors_and_nothing_is_clicked(s: Session) -> None:
     old = ref_of(text, "button", "Moving button")
     goto(s, s.site.url("/page/1"))
     assert refused(s, tab, "click", ref=old)[0] == 6001
+    # the top frame is still f0, and the new document's refs never reuse a number the old one gave out
+    fresh = ref_of(snap(s, tab, mode="full")["text"], "link", "Next page")
+    assert fresh.startswith("f0e") and int(fresh[3:]) > max(int(r[3:]) for r in re.findall(r"\bf0e\d+", text))
 
 
 def test_navigated_away_between_snapshot_and_action_w6(s: Session) -> None:

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { assignNumbers, frameOfRef, frameTree } from "../../extension/background/frames.js";
+import { assignNumbers, frameOfRef, frameTree, newTable } from "../../extension/background/frames.js";
 import { budget, countRefs, findLine, plain, stitch, withZones } from "../../extension/background/snapshot_text.js";
 
 const part = (frameId, parentFrameId, n, text, token = null) => ({ frameId, parentFrameId, n, url: `https://x/${n}`, text, token });
@@ -66,20 +66,25 @@ test("refs are counted once per line and never inside quoted names", () => {
   assert.equal(countRefs('button "Save" f0e1\nlink "see f9e9 here" f3e12\n- text f1e1 mention\ntextbox "x"'), 3);
 });
 
-test("each document gets its own frame number, never reused; the top frame's first is f0", () => {
-  const table = { next: 0, docs: {} };
+test("frame numbers: f0 is the top frame, a frame keeps its number across navigations, element numbers go on", () => {
+  const table = newTable();
   const frames = [
     { frameId: 7, parentFrameId: 0, documentId: "B", url: "u" },
     { frameId: 0, parentFrameId: -1, documentId: "A", url: "u" },
   ];
   const first = assignNumbers(table, frames);
-  assert.deepEqual(first.infos.map((f) => [f.documentId, f.n]), [["A", 0], ["B", 1]]);
+  assert.deepEqual(first.infos.map((f) => [f.documentId, f.n, f.base]), [["A", 0, 1], ["B", 1, 1]]);
   assert.equal(first.changed, true);
   assert.equal(assignNumbers(table, frames).changed, false);
-  // the top frame navigated: a new document, a new number; the old numbers are gone
+  // A handed out e1…e40; the top frame navigates: still f0, and the new document starts above e40
+  table.high[0] = 40;
   const after = assignNumbers(table, [{ frameId: 0, parentFrameId: -1, documentId: "C", url: "v" }]);
-  assert.deepEqual(after.infos.map((f) => f.n), [2]);
-  assert.deepEqual(table.docs, { C: 2 });
+  assert.deepEqual(after.infos.map((f) => [f.n, f.base]), [[0, 41]]);
+  assert.equal(after.changed, true);
+  assert.deepEqual(Object.keys(table.slots), ["0"]); // the iframe is gone
+  // a new iframe gets a new number, never the gone one's
+  const again = assignNumbers(table, [{ frameId: 0, parentFrameId: -1, documentId: "C", url: "v" }, { frameId: 9, parentFrameId: 0, documentId: "D", url: "w" }]);
+  assert.deepEqual(again.infos.map((f) => f.n), [0, 2]);
   assert.equal(frameOfRef("f12e345"), 12);
   assert.equal(frameOfRef("e12"), null);
   assert.deepEqual([...frameTree(first.infos).keys()], [0]);

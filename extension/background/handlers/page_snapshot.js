@@ -17,7 +17,7 @@
 
 import { Codes, WebBridgeError } from "../../protocol/errors.js";
 import { callAll, callContent, ensureInjected } from "../content.js";
-import { frameOfRef } from "../frames.js";
+import { frameOfRef, recordHigh } from "../frames.js";
 import { budget, countRefs, findLine, plain, stitch } from "../snapshot_text.js";
 
 /** @typedef {import("../frames.js").FrameInfo} FrameInfo */
@@ -136,6 +136,7 @@ export async function takeSnapshot(body) {
     query: body.query ?? undefined,
     role: body.role ?? undefined,
   }));
+  await Promise.all(frames.map((f) => (results.has(f.documentId) ? recordHigh(tabId, f.n, Number(results.get(f.documentId).high)) : undefined)));
   const top = results.get(root.documentId);
   if (!top) throw new WebBridgeError(Codes.STALE_REF, "the page's document went away during the snapshot", { gone: true });
   const maxChars = Math.min(body.max_chars ?? (mode === "default" ? DEFAULT_MAX_CHARS : MAX_PAGE_TEXT), MAX_PAGE_TEXT);
