@@ -1,0 +1,1 @@
+"""The agent: model adapters, the loop, its events and the run store's view of it."""
