@@ -3,8 +3,7 @@
  *
  * - `markControlled(tabId)`: the agent opened or navigated this tab. It is recorded (state.js,
  *   `chrome.storage.session`) and shows the indicator (content op `indicator`, content/indicator.js) now
- *   and after every page load in it, until `releaseTab`; each new document in it gets the network counter
- *   of net_hook.js as soon as it commits.
+ *   and after every page load in it, until `releaseTab`.
  * - Stop: the indicator's Stop button (trusted clicks only) sends `{wbe: 1, event: "indicator.stop"}`;
  *   `onContentMessage` checks the sender is our own content script in a tab's top frame, records a
  *   `StopRequest` and releases the tab. Nothing consumes the request yet: the agent loop that cancels its run
@@ -15,8 +14,8 @@
  */
 
 import { callContent, ensureInjected } from "./content.js";
-import { inject as injectNetCounter } from "./net_hook.js";
 import { getControlledTabs, recordStopRequest, setControlledTab } from "./state.js";
+import { unwatchTab } from "./tab_watch.js";
 import { classifyUrl } from "./url_policy.js";
 
 /**
@@ -56,6 +55,7 @@ export async function markControlled(tabId, { show = true } = {}) {
  * @returns {Promise<void>}
  */
 export async function releaseTab(tabId) {
+  unwatchTab(tabId); // the debugger bar goes away with the agent
   await setControlledTab(tabId, false);
   await setIndicator(tabId, false);
 }
@@ -75,19 +75,6 @@ export async function isControlled(tabId) {
 function onPageLoaded(details) {
   if (details.frameId !== 0) return;
   void isControlled(details.tabId).then((yes) => (yes ? setIndicator(details.tabId, true) : false));
-}
-
-/**
- * `webNavigation.onCommitted`: a new document in a controlled tab gets the network counter at once, so the
- * requests it starts while loading count for `network_idle` waits.
- * @param {{tabId: number, frameId: number, documentId?: string}} details
- */
-function onCommitted(details) {
-  const { tabId, frameId, documentId } = details;
-  if (frameId !== 0 || !documentId) return;
-  void isControlled(tabId)
-    .then((yes) => (yes ? injectNetCounter(tabId, documentId) : null))
-    .catch(() => undefined); // a page the browser protects, or gone already
 }
 
 /** @param {number} tabId */
@@ -117,12 +104,12 @@ export function onContentMessage(message, sender) {
  */
 async function handleStop(tabId, url) {
   await recordStopRequest({ tab_id: tabId, url: url.slice(0, 8192), at: Date.now() });
+  unwatchTab(tabId); // the debugger bar goes away with the agent
   await setControlledTab(tabId, false);
 }
 
 /** Register the listeners above; call once, synchronously, at the worker's top level. */
 export function registerAgentTabListeners() {
-  chrome.webNavigation.onCommitted.addListener(onCommitted);
   chrome.webNavigation.onCompleted.addListener(onPageLoaded);
   chrome.tabs.onRemoved.addListener(onTabRemoved);
   chrome.runtime.onMessage.addListener(onContentMessage);

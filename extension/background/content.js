@@ -33,6 +33,7 @@ export const CONTENT_FILES = Object.freeze([
   "content/keys.js",
   "content/actions.js",
   "content/text.js",
+  "content/capture.js",
   "content/wait.js",
   "content/indicator.js",
   "content/main.js",

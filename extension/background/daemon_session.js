@@ -13,6 +13,7 @@ import { closeConn, sendPlain } from "./conn.js";
 import { HINTS } from "./hints.js";
 import { replaceSecret } from "./keystore.js";
 import { countDropped } from "./live.js";
+import { onDaemonEvent } from "./handlers/run_event.js";
 import { createDaemonRouter } from "./router.js";
 import { errorState, updateState } from "./state.js";
 
@@ -41,6 +42,7 @@ export function attachChannel(conn, sid, keys) {
       conn.link.post(f);
     },
     onRequest: route,
+    onEvent: onDaemonEvent,
   });
   return conn.channel;
 }

@@ -25,11 +25,18 @@
  * - `browserInfo()` → the `browser.info.result` body this browser would send.
  * - `setProfileLabel(label)` → `{profile_label}`; used from the next connection on.
  * - `forgetPairing()` → `{ok: true}`: delete the stored key and reconnect (test set-up only).
+ * - `contextMenuClick(info, tab)` → the context handed to the side panel (`{tab_id, context, at}`, or null):
+ *   runs the real `contextMenus.onClicked` handler with the `info` and `tab` Chrome would pass (headless
+ *   Chromium cannot click a native menu). `tab` may be a tab id: the tab is then looked up.
+ * - `panelPorts()` → `{open, run_events}`: side-panel ports connected, `run.event`s relayed so far.
  */
 
 import { asWebBridgeError } from "../protocol/errors.js";
 import { cancelPairing, confirmPairing, liveInfo, openChannel, reconnect, startPairing } from "./connection.js";
+import { onContextMenuClick } from "./context_menu.js";
 import { browserInfo } from "./handlers/browser_info.js";
+import { eventCounters } from "./handlers/run_event.js";
+import { panelCount } from "./panel_ports.js";
 import { deletePairing } from "./keystore.js";
 import { counters } from "./live.js";
 import { onStateChanged, readState, setProfileLabel } from "./state.js";
@@ -143,6 +150,9 @@ export const debugApi = Object.freeze({
     }),
   browserInfo: () => wrap(async () => (await browserInfo()).body),
   setProfileLabel: (/** @type {string} */ label) => wrap(async () => ({ profile_label: await setProfileLabel(label) })),
+  contextMenuClick: (/** @type {chrome.contextMenus.OnClickData} */ info, /** @type {chrome.tabs.Tab | number} */ tab) =>
+    wrap(async () => onContextMenuClick(info, typeof tab === "number" ? await chrome.tabs.get(tab) : tab)),
+  panelPorts: () => wrap(async () => ({ open: panelCount(), run_events: eventCounters.run_events })),
   forgetPairing: () =>
     wrap(async () => {
       await deletePairing();

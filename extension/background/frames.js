@@ -10,9 +10,12 @@
  * navigation (or from a document restored from the back/forward cache) can never name an element of
  * another document: it is stale, 6001.
  *
- * The table lives in `chrome.storage.session` (the service worker may stop between two calls) with an
- * in-memory copy. Pure helpers (`assignNumbers`, `frameTree`) are exported for tests.
+ * The table lives in `chrome.storage.session` (the service worker may stop between two calls; reached through
+ * state.js, the only module that touches `chrome.storage`) with an in-memory copy. Pure helpers
+ * (`assignNumbers`, `frameTree`) are exported for tests.
  */
+
+import { readFrameTable, removeFrameTable, writeFrameTable } from "./state.js";
 
 /**
  * @typedef {{frameId: number, parentFrameId: number, documentId: string, url: string, n: number, base: number}} FrameInfo
@@ -30,9 +33,6 @@ const MAX_FRAME_NUMBER = 9999;
 
 /** @type {Map<number, FrameTable>} */
 const tables = new Map();
-
-/** @param {number} tabId */
-const storageKey = (tabId) => `wb.frames.${tabId}`;
 
 /** @returns {FrameTable} */
 export function newTable() {
@@ -83,7 +83,7 @@ export async function recordHigh(tabId, n, high) {
   const t = tables.get(tabId);
   if (!t || !Number.isInteger(high) || high <= (t.high[n] ?? 0)) return;
   t.high[n] = high;
-  await chrome.storage.session.set({ [storageKey(tabId)]: t });
+  await writeFrameTable(tabId, t);
 }
 
 /**
@@ -93,8 +93,7 @@ export async function recordHigh(tabId, n, high) {
 async function loadTable(tabId) {
   let t = tables.get(tabId);
   if (t) return t;
-  const key = storageKey(tabId);
-  const stored = /** @type {Record<string, FrameTable | undefined>} */ (await chrome.storage.session.get(key))[key];
+  const stored = /** @type {FrameTable | null} */ (await readFrameTable(tabId));
   t = stored && typeof stored.next === "number" && stored.slots && stored.high ? stored : newTable();
   tables.set(tabId, t);
   return t;
@@ -116,7 +115,7 @@ export async function tabFrames(tabId) {
   if (!raw) return null;
   const live = raw.filter((f) => !f.documentLifecycle || f.documentLifecycle === "active");
   const { table, infos, changed } = assignNumbers(await loadTable(tabId), live);
-  if (changed) await chrome.storage.session.set({ [storageKey(tabId)]: table });
+  if (changed) await writeFrameTable(tabId, table);
   return infos;
 }
 
@@ -126,7 +125,7 @@ export async function tabFrames(tabId) {
  */
 export async function forgetTab(tabId) {
   tables.delete(tabId);
-  await chrome.storage.session.remove(storageKey(tabId));
+  await removeFrameTable(tabId);
 }
 
 /**

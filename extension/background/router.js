@@ -11,7 +11,16 @@
 
 import { Codes, WebBridgeError, asWebBridgeError } from "../protocol/errors.js";
 import { browserInfo } from "./handlers/browser_info.js";
+import { downloadsWait } from "./handlers/downloads_wait.js";
+import { pageDrag } from "./handlers/page_drag.js";
+import { pagePdf } from "./handlers/page_pdf.js";
+import { pageScreenshot } from "./handlers/page_screenshot.js";
+import { pageUpload } from "./handlers/page_upload.js";
 import { pageAct } from "./handlers/page_act.js";
+import { pageConsole } from "./handlers/page_console.js";
+import { dialogHandle, dialogState } from "./handlers/page_dialog.js";
+import { pageEvaluate } from "./handlers/page_evaluate.js";
+import { pageNetwork } from "./handlers/page_network.js";
 import { pageNavigate } from "./handlers/page_navigate.js";
 import { pageSnapshot } from "./handlers/page_snapshot.js";
 import { pageText } from "./handlers/page_text.js";
@@ -21,6 +30,7 @@ import { tabsActivate } from "./handlers/tabs_activate.js";
 import { tabsClose } from "./handlers/tabs_close.js";
 import { tabsList } from "./handlers/tabs_list.js";
 import { tabsOpen } from "./handlers/tabs_open.js";
+import { guardTab } from "./tab_guard.js";
 
 /**
  * @typedef {import("../protocol/session.js").Message} Message
@@ -44,6 +54,16 @@ export const DAEMON_HANDLERS = Object.freeze({
   "page.navigate": (msg) => pageNavigate(msg),
   "page.text": (msg) => pageText(msg),
   "page.wait_for": (msg) => pageWaitFor(msg),
+  "page.evaluate": (msg) => pageEvaluate(msg),
+  "page.console": (msg) => pageConsole(msg),
+  "page.network": (msg) => pageNetwork(msg),
+  "dialog.state": (msg) => dialogState(msg),
+  "dialog.handle": (msg) => dialogHandle(msg),
+  "page.screenshot": (msg) => pageScreenshot(msg),
+  "page.pdf": (msg) => pagePdf(msg),
+  "page.upload": (msg) => pageUpload(msg),
+  "page.drag": (msg) => pageDrag(msg),
+  "downloads.wait": (msg) => downloadsWait(msg),
   ping: () => ping(),
 });
 
@@ -58,7 +78,8 @@ export function createDaemonRouter(extra = {}) {
   return async (msg) => {
     const handler = table.get(msg.kind);
     if (!handler) throw new WebBridgeError(Codes.UNKNOWN_KIND, `no handler for ${msg.kind}`);
-    return handler(msg);
+    // Requests naming a tab start its watch and fail fast while a JavaScript dialog blocks it.
+    return guardTab(msg, handler);
   };
 }
 

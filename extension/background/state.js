@@ -206,3 +206,112 @@ export async function readStopRequests() {
   const { stop_requests } = await chrome.storage.session.get("stop_requests");
   return Array.isArray(stop_requests) ? stop_requests : [];
 }
+
+// --- the side panel: context handed over by the context menu, and the run it shows -----------------------
+
+/**
+ * @typedef {{
+ *   what: "page" | "selection" | "link" | "image",
+ *   page_url: string | null,
+ *   page_title: string | null,
+ *   selection: string | null,
+ *   link_url: string | null,
+ *   image_url: string | null,
+ * }} RunContext  what a right-click attached (untrusted page data), as `run.start` carries it
+ * @typedef {{tab_id: number, context: RunContext, at: number}} PendingContext  waiting for the side panel
+ * @typedef {{run_id: string, tab_id: number | null}} PanelRun  the run the side panel shows
+ */
+
+/**
+ * Hand a right-click's context to the side panel (replacing one not yet used).
+ * @param {PendingContext} pending
+ * @returns {Promise<void>}
+ */
+export async function setPendingContext(pending) {
+  await chrome.storage.session.set({ pending_context: pending });
+}
+
+/** @returns {Promise<PendingContext | null>} */
+export async function readPendingContext() {
+  const { pending_context } = await chrome.storage.session.get("pending_context");
+  return pending_context && typeof pending_context === "object" ? /** @type {PendingContext} */ (pending_context) : null;
+}
+
+/** @returns {Promise<void>} */
+export async function clearPendingContext() {
+  await chrome.storage.session.remove("pending_context");
+}
+
+/**
+ * Remember the run the side panel shows, so that a reopened panel follows it again.
+ * @param {PanelRun | null} run
+ * @returns {Promise<void>}
+ */
+export async function setPanelRun(run) {
+  if (run) await chrome.storage.session.set({ panel_run: run });
+  else await chrome.storage.session.remove("panel_run");
+}
+
+/** @returns {Promise<PanelRun | null>} */
+export async function readPanelRun() {
+  const { panel_run } = await chrome.storage.session.get("panel_run");
+  return panel_run && typeof panel_run === "object" ? /** @type {PanelRun} */ (panel_run) : null;
+}
+
+// --- browser control: the frame-number table of each tab, and the sites that need trusted input -----------
+
+/** @param {number} tabId */
+const frameTableKey = (tabId) => `wb.frames.${tabId}`;
+const TRUSTED_ORIGINS_KEY = "wb.trustedOrigins";
+/** Origins remembered for trusted input; the oldest are dropped beyond this. */
+const MAX_TRUSTED_ORIGINS = 500;
+
+/**
+ * The stored frame-number table of a tab (background/frames.js owns its shape), or null.
+ * @param {number} tabId
+ * @returns {Promise<unknown>}
+ */
+export async function readFrameTable(tabId) {
+  const key = frameTableKey(tabId);
+  return (await chrome.storage.session.get(key))[key] ?? null;
+}
+
+/**
+ * @param {number} tabId
+ * @param {object} table  JSON-serialisable
+ * @returns {Promise<void>}
+ */
+export async function writeFrameTable(tabId, table) {
+  await chrome.storage.session.set({ [frameTableKey(tabId)]: table });
+}
+
+/**
+ * @param {number} tabId
+ * @returns {Promise<void>}
+ */
+export async function removeFrameTable(tabId) {
+  await chrome.storage.session.remove(frameTableKey(tabId));
+}
+
+/**
+ * Origins where `page.act` with `input: "auto"` uses trusted input at once (this browser session only).
+ * @returns {Promise<string[]>} oldest first
+ */
+export async function readTrustedOrigins() {
+  const stored = (await chrome.storage.session.get(TRUSTED_ORIGINS_KEY))[TRUSTED_ORIGINS_KEY];
+  return Array.isArray(stored) ? stored.map(String) : [];
+}
+
+/**
+ * Remember an origin for trusted input (idempotent; serialised with the other read-modify-writes here).
+ * @param {string} origin
+ * @returns {Promise<void>}
+ */
+export function addTrustedOrigin(origin) {
+  return serialised(async () => {
+    const list = await readTrustedOrigins();
+    if (list.includes(origin)) return;
+    list.push(origin);
+    await chrome.storage.session.set({ [TRUSTED_ORIGINS_KEY]: list.slice(-MAX_TRUSTED_ORIGINS) });
+  });
+}

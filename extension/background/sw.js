@@ -7,13 +7,23 @@
 import { registerAgentTabListeners } from "./agent_tabs.js";
 import { onAlarm, start, uiActions } from "./connection.js";
 import { installDebugHook } from "./debug.js";
+import { registerNetListeners } from "./net_hook.js";
 import { createUiMessageListener } from "./router.js";
+import { onContextMenuClick, registerContextMenu } from "./context_menu.js";
+import { onPanelConnect } from "./panel_ports.js";
+import { configurePanel, onCommand, runUiActions } from "./sidepanel.js";
 
 chrome.runtime.onStartup.addListener(() => void start());
 chrome.runtime.onInstalled.addListener(() => void start());
-chrome.runtime.onMessage.addListener(createUiMessageListener(uiActions));
+chrome.runtime.onInstalled.addListener(() => void registerContextMenu());
+chrome.contextMenus.onClicked.addListener((info, tab) => void onContextMenuClick(info, tab));
+chrome.commands.onCommand.addListener(onCommand);
+chrome.runtime.onConnect.addListener(onPanelConnect);
+chrome.runtime.onMessage.addListener(createUiMessageListener({ ...uiActions, ...runUiActions }));
 chrome.alarms.onAlarm.addListener(onAlarm);
 registerAgentTabListeners();
+registerNetListeners();
 
 installDebugHook();
+void configurePanel();
 void start();

@@ -2,64 +2,19 @@
  * Trusted input through `chrome.debugger` (CDP `Input.*`): events the page sees with `isTrusted === true`,
  * with the browser's own default actions (focus, text input, shortcuts, CSS `:hover`).
  *
- * The debugger attaches to a tab on first use (Chrome then shows its "started debugging this browser"
- * bar) and detaches after `IDLE_MS` without trusted input, so the bar does not stay. If another debugger
- * (DevTools) holds the tab, attaching fails with 6007.
+ * The attachment itself (first use, idle detach, DevTools conflicts → 6007) lives in `debugger.js`.
  *
  * Points are CSS pixels in the top frame's viewport; `topPoint` converts a point of a child frame.
  */
 
 import { Codes, WebBridgeError } from "../protocol/errors.js";
 import { callContent } from "./content.js";
+import { send as cdpSend, ensureAttached } from "./debugger.js";
 
 /** @typedef {import("./frames.js").FrameInfo} FrameInfo */
 /** @typedef {{key: string, code: string, keyCode: number, text: string, modifiers: string[], bits: number}} KeySpec */
 
-const IDLE_MS = 15_000;
-/** @type {Map<number, ReturnType<typeof setTimeout>>} attached tabs → their idle-detach timer */
-const attached = new Map();
-let listening = false;
-
-/** @param {number} tabId */
-function armIdle(tabId) {
-  clearTimeout(attached.get(tabId));
-  attached.set(
-    tabId,
-    setTimeout(() => {
-      attached.delete(tabId);
-      chrome.debugger.detach({ tabId }).catch(() => undefined);
-    }, IDLE_MS),
-  );
-}
-
-/**
- * @param {number} tabId
- * @throws {WebBridgeError} 6007 when the debugger cannot attach
- */
-export async function ensureAttached(tabId) {
-  if (!listening) {
-    listening = true;
-    chrome.debugger.onDetach.addListener((source) => {
-      if (source.tabId !== undefined) {
-        clearTimeout(attached.get(source.tabId));
-        attached.delete(source.tabId);
-      }
-    });
-  }
-  if (attached.has(tabId)) {
-    armIdle(tabId);
-    return;
-  }
-  try {
-    await chrome.debugger.attach({ tabId }, "1.3");
-  } catch (err) {
-    const text = err instanceof Error ? err.message : String(err);
-    // Still attached from before this service worker restarted? Then it is ours and usable.
-    const ours = /already attached/i.test(text) && (await chrome.debugger.sendCommand({ tabId }, "Runtime.evaluate", { expression: "1" }).then(() => true, () => false));
-    if (!ours) throw new WebBridgeError(Codes.ACTION_FAILED, `trusted input is not available in this tab: ${text}`);
-  }
-  armIdle(tabId);
-}
+export { ensureAttached };
 
 /**
  * @param {number} tabId
@@ -67,11 +22,7 @@ export async function ensureAttached(tabId) {
  * @param {Record<string, unknown>} params
  */
 async function send(tabId, method, params) {
-  try {
-    await chrome.debugger.sendCommand({ tabId }, method, params);
-  } catch (err) {
-    throw new WebBridgeError(Codes.ACTION_FAILED, `${method} failed: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  await cdpSend(tabId, method, params);
 }
 
 /**

@@ -6,9 +6,12 @@
  * (absolute URLs; `javascript:` links keep only their text), list items as `- ` / `1. `, table rows as
  * `| a | b |`, `<pre>` as fenced code, button labels and image alt text. Open shadow roots are read where
  * they render (slots resolved); closed ones cannot be. Form field values are never read (passwords).
- * Iframes are separate documents: the background reads each frame and appends it.
+ * Iframes are separate documents: each rendered iframe is printed as a marker `\u0001<token>\u0001` (its
+ * frame token, content/frames.js) where it sits, and the background puts that frame's own text there
+ * (background/text_stitch.js). The character \u0001 is removed from the page's own text.
  *
- * Op `text` `{max_chars}` → `{markdown, truncated, url, title}`.
+ * Op `text` `{max_chars}` → `{markdown, truncated, url, title, token}` (`token`: the one this document's
+ * parent gave it, or null).
  */
 (() => {
   const ns = __webbridgeContent;
@@ -16,7 +19,7 @@
   ns.loaded.add("text");
 
   const SKIP = new Set([
-    "script", "style", "noscript", "template", "head", "meta", "link", "iframe", "frame", "object", "embed",
+    "script", "style", "noscript", "template", "head", "meta", "link", "object", "embed",
     "canvas", "svg", "math", "audio", "video", "input", "textarea", "select", "datalist", "option",
   ]);
   const BLOCK = new Set([
@@ -113,7 +116,8 @@
       if (node.nodeType === Node.TEXT_NODE) {
         const parent = node.parentElement;
         const pre = parent?.closest("pre, textarea");
-        inline(pre ? node.nodeValue ?? "" : (node.nodeValue ?? "").replace(/\s+/g, " "));
+        const raw = (node.nodeValue ?? "").replace(/\u0001/g, "");
+        inline(pre ? raw : raw.replace(/\s+/g, " "));
         return;
       }
       if (node.nodeType !== Node.ELEMENT_NODE) {
@@ -127,6 +131,15 @@
       if (el.checkVisibility && !el.checkVisibility({ visibilityProperty: true }) && getComputedStyle(el).display !== "contents") return;
       if (tag === "input") {
         inline(` ${/** @type {HTMLInputElement} */ (el).value} `);
+        return;
+      }
+      if (tag === "iframe" || tag === "frame") {
+        const marker = `\u0001${ns.frames.tokenFor(/** @type {HTMLIFrameElement} */ (el))}\u0001`;
+        if (flat) inline(` ${marker} `);
+        else {
+          flush();
+          blocks.push({ kind: "para", text: marker });
+        }
         return;
       }
       if (tag === "a") {
@@ -164,7 +177,7 @@
           return;
         case "pre": {
           flush();
-          const body = (el.innerText ?? el.textContent ?? "").replace(/\n+$/, "");
+          const body = (el.innerText ?? el.textContent ?? "").replace(/\u0001/g, "").replace(/\n+$/, "");
           cur = opts.markdown ? `\`\`\`\n${body}\n\`\`\`` : body;
           flush();
           return;
@@ -263,6 +276,6 @@
   ns.ops.text = (args) => {
     const max = Math.max(1, Math.min(Number(args.max_chars) || 100_000, 16_000_000));
     const { text, truncated } = render(document.body ?? document.documentElement, { markdown: true, max });
-    return { markdown: text, truncated, url: location.href, title: document.title };
+    return { markdown: text, truncated, url: location.href, title: document.title, token: ns.frames.token() };
   };
 })();

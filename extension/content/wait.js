@@ -8,11 +8,8 @@
  * - `wait.ref {id, ref, timeout_ms}`: the element the ref names is rendered (`checkVisibility`). A ref this
  *   document does not know, or whose element is detached, is 6001 `stale_ref` at once or as soon as it is.
  * - `wait.dom_quiet {id, quiet_ms, timeout_ms}`: no DOM mutation for `quiet_ms` (MutationObserver).
- * - `wait.network_idle {id, idle_ms, timeout_ms, require_counter}`: the document has loaded, no fetch/XHR is
- *   in flight and no resource finished loading for `idle_ms`. Finished requests come from a
- *   PerformanceObserver (`resource` entries: images, scripts, fetch, XHR, iframes…). Requests in flight are
- *   counted by the main-world counter (content/net_main.js), bound here to a random event name. Requests of
- *   child frames are not counted.
+ *
+ * Network idleness is judged in the background from what the browser sees (background/net_hook.js).
  */
 (() => {
   const ns = __webbridgeContent;
@@ -191,91 +188,6 @@
       return () => {
         mo.disconnect();
         clearTimeout(timer);
-      };
-    });
-  };
-
-  /** @type {string | null} the event name this document's network counter is bound to */
-  let netName = null;
-
-  /**
-   * Bind the page's network counter (background/net_hook.js, content/net_main.js) to our event name, once
-   * per document; whether a counter answers.
-   * @returns {string | null} the event name, or null when there is no counter in this document
-   */
-  function netCounter() {
-    if (!netName) {
-      const bytes = crypto.getRandomValues(new Uint8Array(12));
-      netName = `wb-net-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
-    }
-    document.dispatchEvent(new CustomEvent("webbridge-net-bind", { detail: netName }));
-    let answered = false;
-    const pong = () => {
-      answered = true;
-    };
-    document.addEventListener(`${netName}:pong`, pong, true);
-    document.dispatchEvent(new Event(`${netName}:ping`)); // answered synchronously, or not at all
-    document.removeEventListener(`${netName}:pong`, pong, true);
-    return answered ? netName : null;
-  }
-
-  /**
-   * `{idle_ms, timeout_ms, require_counter}`: with `require_counter`, a document without the counter answers
-   * `{counter: false}` at once, and the background injects it and asks again.
-   * @param {{id: string, idle_ms?: number, timeout_ms: number, require_counter?: boolean}} args
-   */
-  ns.ops["wait.network_idle"] = (args) => {
-    const idle = ms(args.idle_ms, 500);
-    const event = netCounter();
-    if (!event && args.require_counter) return { counter: false };
-    return run(String(args.id), ms(args.timeout_ms, 10_000), `the network did not go idle (${idle} ms without requests)`, (done) => {
-      /** The time of the last network activity, in performance.now() terms. */
-      let last = 0;
-      for (const e of performance.getEntriesByType("resource")) {
-        last = Math.max(last, /** @type {PerformanceResourceTiming} */ (e).responseEnd);
-      }
-      /** @type {ReturnType<typeof setTimeout> | undefined} */
-      let timer;
-      const check = () => {
-        clearTimeout(timer);
-        timer = undefined;
-        if (document.readyState !== "complete" || inflight > 0) return;
-        const left = last + idle - performance.now();
-        if (left <= 0) done();
-        else timer = setTimeout(check, left);
-      };
-      const po = new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) last = Math.max(last, /** @type {PerformanceResourceTiming} */ (e).responseEnd);
-        check();
-      });
-      po.observe({ type: "resource" });
-      let inflight = 0;
-      const started = () => {
-        inflight++;
-        last = performance.now();
-        check();
-      };
-      const ended = () => {
-        inflight = Math.max(0, inflight - 1);
-        last = performance.now();
-        check();
-      };
-      if (event) {
-        document.addEventListener(`${event}:start`, started, true);
-        document.addEventListener(`${event}:end`, ended, true);
-        // The hook answers with one `start` per request in flight right now.
-        document.dispatchEvent(new Event(`${event}:sync`));
-      }
-      document.addEventListener("readystatechange", check);
-      check();
-      return () => {
-        po.disconnect();
-        clearTimeout(timer);
-        if (event) {
-          document.removeEventListener(`${event}:start`, started, true);
-          document.removeEventListener(`${event}:end`, ended, true);
-        }
-        document.removeEventListener("readystatechange", check);
       };
     });
   };

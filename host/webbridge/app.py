@@ -10,12 +10,14 @@ import sys
 
 from . import __version__
 from . import log as logsetup
+from .agent.wiring import build_run_manager
 from .config import Settings
 from .daemon.keystore import KeyStore
 from .daemon.lock import InstanceLock, write_pid
 from .daemon.server import DaemonState, Server
-from .errors import KeystoreInsecure
+from .errors import KeystoreInsecure, StoreError
 from .paths import ensure_private_dir
+from .store.runs import RunStore
 
 log = logging.getLogger("webbridge.app")
 
@@ -36,9 +38,27 @@ async def run_daemon(settings: Settings, *, stderr_logs: bool = True) -> int:
         except KeystoreInsecure as exc:
             log.error("%s", exc)  # serve anyway: `webbridge doctor` and `pair --reset` need a daemon
         state = DaemonState(settings, keystore)
+        runs = None
+        try:
+            store = await RunStore.open(paths.data / "runs.db")
+        except StoreError as exc:
+            log.error("%s; serving without runs", exc)  # pairing and `webbridge doctor` still work
+        else:
+            stack.push_async_callback(store.aclose)
+            runs = state.runs = build_run_manager(settings, store, state.bridges)
+            await runs.recover()  # runs a crash left `running` end `interrupted`, on record
         server = Server(state)
         await server.start()
         stack.push_async_callback(server.aclose)
+        if runs is not None:
+            # Pushed after the server: runs end `interrupted` while their bridges are still there.
+            stack.push_async_callback(runs.aclose)
+        if settings.api_enabled:  # local HTTP + WebSocket API on loopback (api/, PROTOCOL.md §9)
+            from .api.server import ApiServer
+
+            api = ApiServer(state, settings)
+            stack.push_async_callback(api.aclose)  # closed before the runs: its watchers end first
+            await api.start()
         write_pid(paths.pid_file)
         stack.callback(_remove, paths.pid_file)
         loop = asyncio.get_running_loop()

@@ -33,6 +33,23 @@ class Settings:
     max_bridges: int = 64
     #: A pairing waiting for the user's confirmation expires after this many seconds.
     pairing_timeout: float = 300.0
+    #: The model runs use (``webbridge.agent.models.PRESETS``); ``model``/``model_base_url`` empty: the
+    #: preset's default. API keys never live here: the preset's environment variable or the OS keyring.
+    model_preset: str = "openai"
+    model: str = ""
+    model_base_url: str = ""
+    #: Budgets of one run (the cost budget applies when the preset knows the model's price).
+    max_steps: int = 50
+    max_run_tokens: int = 2_000_000
+    max_run_seconds: float = 1800.0
+    max_run_cost_usd: float = 5.0
+    #: At most this many runs at once.
+    max_runs: int = 16
+    #: The local HTTP + WebSocket API (``webbridge.api``, PROTOCOL.md §9): on by default, loopback only
+    #: (``api_host`` 127.0.0.1 or ::1, anything else is a ConfigError); ``api_port`` 0: the OS picks.
+    api_enabled: bool = True
+    api_host: str = "127.0.0.1"
+    api_port: int = 0
 
     @property
     def config_file(self) -> Path:
@@ -46,11 +63,27 @@ _TUNABLE = {
     "max_in_flight": int,
     "max_bridges": int,
     "pairing_timeout": float,
+    "model_preset": str,
+    "model": str,
+    "model_base_url": str,
+    "max_steps": int,
+    "max_run_tokens": int,
+    "max_run_seconds": float,
+    "max_run_cost_usd": float,
+    "max_runs": int,
+    "api_enabled": bool,
+    "api_host": str,
+    "api_port": int,
 }
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
     kind = _TUNABLE[name]
+    if name in ("api_host", "api_port"):  # loopback only (L1); port 0 lets the OS pick
+        from .api.loopback import loopback_host, port_number
+
+        where = f"{source}: {name}"
+        return loopback_host(str(value), where) if name == "api_host" else port_number(value, where)
     try:
         if kind is bool:
             if isinstance(value, bool):
@@ -62,8 +95,10 @@ def _coerce(name: str, value: Any, source: str) -> Any:
                 return False
             raise ValueError(value)
         if kind is str:
+            if name != "log_level":
+                return str(value).strip()
             text = str(value).upper()
-            if name == "log_level" and text not in LOG_LEVELS:
+            if text not in LOG_LEVELS:
                 raise ValueError(value)
             return text
         if isinstance(value, bool):

@@ -34,6 +34,16 @@ class Paths:
         return self.runtime / "daemon.port"
 
     @property
+    def api_token(self) -> Path:
+        """The local API's bearer token (0600, next to the socket in the 0700 runtime folder)."""
+        return self.runtime / "api.token"
+
+    @property
+    def api_port_file(self) -> Path:
+        """Where the running daemon's local API listens (JSON, 0600); gone when the daemon stops."""
+        return self.runtime / "api.json"
+
+    @property
     def lock(self) -> Path:
         return self.state / "daemon.lock"
 

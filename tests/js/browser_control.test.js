@@ -6,7 +6,6 @@ import { test } from "node:test";
 
 import { onContentMessage } from "../../extension/background/agent_tabs.js";
 import { filterTabs } from "../../extension/background/handlers/tabs_list.js";
-import { originPattern } from "../../extension/background/net_hook.js";
 import { getControlledTabs, readStopRequests, setControlledTab } from "../../extension/background/state.js";
 import { describeTab, tabApiError } from "../../extension/background/tab_info.js";
 import { eventWait } from "../../extension/background/tab_waits.js";
@@ -123,11 +122,4 @@ test("only our own content script in a tab's top frame can report Stop", async (
   } finally {
     delete (/** @type {any} */ (globalThis).chrome);
   }
-});
-
-test("the network counter is registered for the target's origin, any port", () => {
-  assert.equal(originPattern("http://127.0.0.1:8080/inbox?x=1"), "http://127.0.0.1/*");
-  assert.equal(originPattern("https://mail.example/"), "https://mail.example/*");
-  assert.equal(originPattern("about:blank"), null);
-  assert.equal(originPattern("not a url"), null);
 });

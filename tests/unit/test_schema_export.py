@@ -35,6 +35,15 @@ def test_export_carries_every_kind_and_the_catalogue() -> None:
         "tabs.close": "done", "page.navigate": "page.navigated", "page.snapshot": "page.snapshot.result",
         "page.text": "page.text.result", "page.act": "page.act.result",
         "page.wait_for": "page.wait_for.result",
+        "run.start": "run.started", "run.stop": "run.stopped", "runs.list": "runs.list.result",
+        "run.get": "run.detail", "run.watch": "run.watching", "run.unwatch": "run.unwatched",
+        "run.artifact": "run.artifact.result",
+        "dialog.state": "dialog.state.result", "dialog.handle": "dialog.handled",
+        "page.console": "page.console.result", "page.network": "page.network.result",
+        "page.evaluate": "page.evaluate.result",
+        "page.screenshot": "page.screenshot.result", "page.pdf": "page.pdf.result",
+        "downloads.wait": "downloads.wait.result", "page.upload": "page.upload.result",
+        "page.drag": "page.drag.result",
     }  # fmt: skip
     for kind, entry in doc["kinds"].items():
         body = entry["body"]

@@ -6,20 +6,24 @@
  *    frame went away); the content script then checks that the ref names the same live element and that
  *    it can be acted on (6001 / 6003; content/actions.js).
  * 3. Input: `dom` dispatches DOM events; `trusted` uses `chrome.debugger` input at the element's centre;
- *    `auto` starts with DOM events and, when they had no observable effect (no DOM mutation, focus, value,
- *    checked, scroll or URL change, no navigation; see content/actions.js), repeats the action with
- *    trusted input and remembers the site (origin) for this browser session, so later actions there use
- *    trusted input at once. The reply's `input_used` says which was used (`none`: nothing to do, e.g. a
- *    checkbox already in the wanted state).
+ *    `auto` acts exactly once, with the input chosen before acting (auto_input.js): trusted on a site
+ *    remembered for it, and for a `hover` whose `:hover` rules reveal something; DOM events otherwise.
+ *    When DOM events had no observable effect and were provably not handled (no default action of their
+ *    own, not prevented, no request started), the site is remembered for this browser session and later
+ *    `auto` actions there use trusted input; the action itself is never repeated. The reply's `input_used`
+ *    says which was used (`none`: nothing to do, e.g. a checkbox already in the wanted state).
  * 4. After the action, with `delta` (default): wait for the page to settle, event-driven (a navigation's
  *    new document loaded, else the DOM quiet for 50 ms, at most 2 s), then answer what changed since the
  *    previous snapshot (a delta snapshot; a new document gets its default view).
  */
 
 import { Codes, WebBridgeError } from "../../protocol/errors.js";
+import { originOf, planInput, shouldSwitchSite } from "../auto_input.js";
 import { callContent, ensureInjected } from "../content.js";
 import { frameOfRef } from "../frames.js";
 import { watchNavigation } from "../nav_watch.js";
+import { onRequestEvent } from "../net_hook.js";
+import { addTrustedOrigin, readTrustedOrigins } from "../state.js";
 import { insertText, keyPress, mouseClick, mouseMove, topPoint } from "../trusted_input.js";
 import { getTab, takeSnapshot } from "./page_snapshot.js";
 
@@ -33,45 +37,10 @@ import { getTab, takeSnapshot } from "./page_snapshot.js";
  * }} ActBody
  */
 
-/** Actions that trusted input can perform. */
-const TRUSTED = new Set(["click", "dblclick", "rightclick", "hover", "type", "press", "check", "fill"]);
-/** How long `auto` waits for an effect of DOM events before it tries trusted input (event-driven). */
+/** How long the DOM path waits, event-driven, for a first effect before it says there was none. */
 const EFFECT_MS = 150;
 const SETTLE = { quiet_ms: 50, max_ms: 2000 };
 const NAV_LOAD_MS = 10_000;
-const TRUSTED_KEY = "wb.trustedOrigins";
-
-/** @type {Set<string> | null} origins where DOM events had no effect (session-long) */
-let trustedOrigins = null;
-
-/** @returns {Promise<Set<string>>} */
-async function loadTrustedOrigins() {
-  if (!trustedOrigins) {
-    const stored = (await chrome.storage.session.get(TRUSTED_KEY))[TRUSTED_KEY];
-    trustedOrigins = new Set(Array.isArray(stored) ? stored.map(String) : []);
-  }
-  return trustedOrigins;
-}
-
-/** @param {string} origin */
-async function rememberTrusted(origin) {
-  const set = await loadTrustedOrigins();
-  if (set.has(origin)) return;
-  set.add(origin);
-  await chrome.storage.session.set({ [TRUSTED_KEY]: [...set].slice(-500) });
-}
-
-/**
- * @param {string} url
- * @returns {string}
- */
-function originOf(url) {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return "";
-  }
-}
 
 /**
  * Perform the action with trusted input: locate (checks, scroll, focus) in the content script, then CDP.
@@ -150,20 +119,29 @@ export async function act(body) {
   /** @type {"dom" | "trusted" | "none"} */
   let used = "dom";
   try {
-    const trustedSite = input === "auto" && TRUSTED.has(action) && (await loadTrustedOrigins()).has(origin);
+    const trustedSite = input === "auto" && origin !== "" && (await readTrustedOrigins()).includes(origin);
+    const plan = planInput({ input, action, trustedSite });
     try {
-      if ((input === "trusted" || trustedSite) && TRUSTED.has(action)) {
+      if (plan === "trusted") {
         used = await trustedAct(tabId, frames, frame, args);
       } else {
-        const r = await callContent(tabId, frame, "act", { ...args, phase: "dom", detect: input === "auto", effect_ms: EFFECT_MS });
-        if (r.noop) used = "none";
-        else if (input === "auto" && !r.effect && !nav.started() && TRUSTED.has(action)) {
-          // No observable effect: the page may listen only to trusted events. Same checks again, then CDP;
-          // the site is remembered only when trusted input did what DOM events did not.
-          await callContent(tabId, frame, "effect.begin", { ref: args.ref });
-          used = await trustedAct(tabId, frames, frame, args);
-          const after = await callContent(tabId, frame, "effect.end", { effect_ms: EFFECT_MS });
-          if (used === "trusted" && after.effect) await rememberTrusted(origin);
+        // A request the tab starts while the DOM events run is an effect the page's DOM may not show.
+        let network = false;
+        const unsubscribe = onRequestEvent((phase, req) => {
+          if (phase === "start" && req.tabId === tabId) network = true;
+        });
+        try {
+          const auto = input === "auto";
+          const r = await callContent(tabId, frame, "act", {
+            ...args, phase: "dom", detect: auto, effect_ms: EFFECT_MS, hover_probe: plan === "hover-probe",
+          });
+          if (r.trusted_wanted) used = await trustedAct(tabId, frames, frame, args);
+          else if (r.noop) used = "none";
+          else if (auto && origin && shouldSwitchSite({ action, ...r, network: network || nav.started() })) {
+            await addTrustedOrigin(origin);
+          }
+        } finally {
+          unsubscribe();
         }
       }
     } catch (err) {

@@ -15,7 +15,6 @@
 
 import { Codes, WebBridgeError } from "../../protocol/errors.js";
 import { markControlled, setIndicator } from "../agent_tabs.js";
-import { duringNavigation } from "../net_hook.js";
 import { getTab, tabApiError } from "../tab_info.js";
 import { watchNavigation } from "../tab_waits.js";
 import { requireActionableTab, requireAllowedUrl } from "../url_policy.js";
@@ -56,20 +55,15 @@ export async function pageNavigate(msg) {
   const tab = await getTab(tabId);
   const trigger = plan(body, tab);
   await markControlled(tabId, { show: false });
-  // The network counter goes in before the new page's scripts run (net_hook.js). For back/forward only a
-  // target on the current origin gets it this early.
-  const target = body.action === "goto" ? /** @type {string} */ (body.url) : tab.url || "";
-  await duringNavigation(target, async () => {
-    const watch = watchNavigation(tabId, body.timeout_ms);
-    try {
-      await trigger();
-    } catch (err) {
-      watch.cancel();
-      throw tabApiError(err, tabId);
-    }
-    if (body.wait === "none") watch.cancel();
-    else await watch.promise;
-  });
+  const watch = watchNavigation(tabId, body.timeout_ms);
+  try {
+    await trigger();
+  } catch (err) {
+    watch.cancel();
+    throw tabApiError(err, tabId);
+  }
+  if (body.wait === "none") watch.cancel();
+  else await watch.promise;
   if (body.wait !== "none") await setIndicator(tabId, true);
   const now = await getTab(tabId);
   return {

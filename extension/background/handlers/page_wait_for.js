@@ -9,15 +9,16 @@
  * - `ref`: the element is rendered. A ref from a document the tab has left, or whose element is gone, is
  *   6001 `stale_ref` (W6: the page navigated between snapshot and wait).
  * - `state: "dom_quiet"`: no DOM mutation in the top document for `QUIET_MS`.
- * - `state: "network_idle"`: top document loaded, no fetch/XHR in flight (a main-world counter, see
- *   net_hook.js) and no resource finished for `QUIET_MS` (PerformanceObserver).
+ * - `state: "network_idle"`: top document loaded (DOMContentLoaded), then no request of the tab (any frame,
+ *   any type but WebSocket) in flight for `QUIET_MS`, as the browser sees them (webRequest, net_hook.js:
+ *   also requests the page started before the agent looked at it).
  * Refused (6004) in tabs showing pages the URL policy forbids.
  */
 
 import { Codes, WebBridgeError } from "../../protocol/errors.js";
 import { callContent, ensureInjected } from "../content.js";
 import { frameOfRef } from "../frames.js";
-import { inject as injectNetCounter } from "../net_hook.js";
+import { networkIdle } from "../net_hook.js";
 import { getTab } from "../tab_info.js";
 import { documentReady, waitForUrl } from "../tab_waits.js";
 import { requireActionableTab } from "../url_policy.js";
@@ -122,16 +123,8 @@ export async function pageWaitFor(msg) {
       await callContent(tabId, frames[0], "wait.dom_quiet", { id: waitId(), quiet_ms: QUIET_MS, timeout_ms: ms }, { timeoutMs: ms + OP_MARGIN_MS });
     });
   } else {
-    await acrossNavigations(tabId, deadline, async (frames, ms) => {
-      const top = frames[0];
-      const args = { id: waitId(), idle_ms: QUIET_MS, timeout_ms: ms, require_counter: true };
-      const opts = { timeoutMs: ms + OP_MARGIN_MS };
-      const first = await callContent(tabId, top, "wait.network_idle", args, opts);
-      if (first?.counter === false) {
-        await injectNetCounter(tabId, top.documentId);
-        await callContent(tabId, top, "wait.network_idle", { ...args, require_counter: false }, opts);
-      }
-    });
+    if (!(await documentReady(tabId, b.timeout_ms))) throw timeout();
+    await networkIdle(tabId, QUIET_MS, Math.max(0, left(deadline)), timeout).promise;
   }
   const tab = await getTab(tabId);
   return {

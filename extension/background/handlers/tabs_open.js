@@ -9,7 +9,7 @@
  */
 
 import { markControlled, setIndicator } from "../agent_tabs.js";
-import { duringNavigation } from "../net_hook.js";
+import { startNetLog } from "../net_log.js";
 import { describeTab, getTab, tabApiError } from "../tab_info.js";
 import { joinGroup } from "../tab_groups.js";
 import { documentReady } from "../tab_waits.js";
@@ -26,24 +26,22 @@ export const READY_MS = 15_000;
 export async function tabsOpen(msg) {
   const { url, active, group } = /** @type {{url: string, active: boolean, group?: string | null}} */ (msg.body);
   const href = requireAllowedUrl(url, "open");
-  const tabId = await duringNavigation(href, async () => {
-    /** @type {chrome.tabs.Tab} */
-    let tab;
-    try {
-      tab = await chrome.tabs.create({ url: href, active: !!active });
-    } catch (err) {
-      throw tabApiError(err, -1);
-    }
-    const id = /** @type {number} */ (tab.id);
-    await markControlled(id, { show: false });
-    try {
-      if (group) await joinGroup(id, group);
-    } catch (err) {
-      throw tabApiError(err, id);
-    }
-    await documentReady(id, READY_MS);
-    return id;
-  });
+  /** @type {chrome.tabs.Tab} */
+  let tab;
+  try {
+    tab = await chrome.tabs.create({ url: href, active: !!active });
+  } catch (err) {
+    throw tabApiError(err, -1);
+  }
+  const tabId = /** @type {number} */ (tab.id);
+  startNetLog(tabId); // the new page's own requests belong in the log
+  await markControlled(tabId, { show: false });
+  try {
+    if (group) await joinGroup(tabId, group);
+  } catch (err) {
+    throw tabApiError(err, tabId);
+  }
+  await documentReady(tabId, READY_MS);
   await setIndicator(tabId, true);
   return { kind: "tab.result", body: { tab: describeTab(await getTab(tabId)) } };
 }

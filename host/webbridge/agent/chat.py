@@ -41,6 +41,8 @@ class ChatMessage(_Frozen):
     tool_call_id: str | None = None
     name: str | None = None
     untrusted: bool = False
+    #: For ``tool`` messages: the tool call failed (the content says why).
+    is_error: bool = False
 
 
 class ToolSpec(_Frozen):

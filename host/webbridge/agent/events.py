@@ -38,7 +38,8 @@ class RunStarted(_Event):
 
 
 class ModelText(_Event):
-    """Streamed assistant text (a piece; ``final`` marks the end of one assistant turn's text)."""
+    """Streamed assistant text. Pieces (``final=False``) arrive as the model writes; the ``final`` event
+    carries the turn's whole text, so a watcher that joined mid-turn replaces its pieces with it."""
 
     type: Literal["model.text"] = "model.text"
     step: int
@@ -131,3 +132,37 @@ class RunRequest(BaseModel):
     source: Literal["sidepanel", "context_menu", "cli", "schedule", "api", "demo"] = "api"
     context: dict[str, str] = Field(default_factory=dict)
     max_steps: int | None = Field(default=None, ge=1, le=10_000)
+
+
+class RunSummary(BaseModel):
+    """One run as lists show it (``RunManager.list_runs``); ``message`` is the final answer or the reason
+    it ended, ``None`` while it runs. Times are milliseconds since the Unix epoch."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    run_id: str
+    task: str
+    source: str
+    status: RunStatus
+    model: str
+    bridge_id: str | None = None
+    tab_id: int | None = None
+    created: int
+    finished: int | None = None
+    usage: Usage = Usage()
+    steps: int = 0
+    message: str | None = None
+    error_code: int | None = None
+
+
+class RunDetail(BaseModel):
+    """One run in full (``RunManager.get``): its summary and every event so far, in ``seq`` order."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    summary: RunSummary
+    events: list[RunEvent]
+
+    @property
+    def final_message(self) -> str | None:
+        return self.summary.message

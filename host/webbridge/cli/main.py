@@ -61,8 +61,11 @@ def cmd_daemon(args: argparse.Namespace) -> int:
         else:
             print(f"daemon not running ({exc.message})")
         return 1
+    from ..api.status import api_status
+
+    api = api_status(paths, status["pid"])
     if args.json:
-        _print_json({"running": True, **status})
+        _print_json({"running": True, **status, "api": api})
     else:
         print(f"daemon {status['version']} running (pid {status['pid']}, up {status['uptime']:.0f}s)")
         print(f"  pairings: {status['pairings']}; bridges connected: {len(status['bridges'])}")
@@ -70,6 +73,10 @@ def cmd_daemon(args: argparse.Namespace) -> int:
             print(f"  - {bridge['bridge_id']}  {bridge['label']}  ({bridge['browser']}, {bridge['profile']})")
         if status.get("keystore_problem"):
             print(f"  ! {status['keystore_problem']}")
+        print(f"  local API: {api['url'] or 'not listening (api_enabled off, or see the daemon log)'}")
+        print(f"    token file: {api['token_file']}; port file: {api['port_file']}")
+        if api["url"] and api["token_problem"]:
+            print(f"  ! {api['token_problem']}")
     return 0
 
 
@@ -243,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", action="store_true", help="keep the throwaway profile and daemon home")
     p.set_defaults(func=cmd_demo)
 
+    from .run import add_parsers as add_run_parsers
+
+    add_run_parsers(sub)
+
     p = sub.add_parser("version", help="print the version")
     p.set_defaults(func=cmd_version)
 
@@ -252,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_parsers(sub)
+    from ..policy.cli import add_parsers as add_policy_parsers
+
+    add_policy_parsers(sub)
     return parser
 
 

@@ -36,6 +36,7 @@ from ..protocol.messages import Message
 from ..protocol.session import SealedFrame, Session
 from ..protocol.signing import b64url_decode, b64url_encode
 from .bridges import Bridge
+from .run_api import BridgeRunApi
 
 if TYPE_CHECKING:
     from .server import DaemonState
@@ -66,6 +67,7 @@ class RelayConnection:
         self.channel: Channel | None = None
         self.bridge: Bridge | None = None
         self._closing = False
+        self.run_api = BridgeRunApi(self)
 
     # --- output ---------------------------------------------------------------------------------------
 
@@ -214,6 +216,7 @@ class RelayConnection:
             "session.open": self._on_session_open,
             "ping": self._on_ping,
             "echo": self._on_echo,
+            **self.run_api.handlers(),
         }
 
     async def _on_session_open(self, msg: Message) -> Message:
@@ -251,6 +254,7 @@ class RelayConnection:
         """Release everything this connection holds. Safe to call twice."""
         self._closing = True
         self.state.pairings.drop_for(self._notify_plain)
+        await self.run_api.aclose()
         if self.bridge is not None:
             self.state.bridges.remove(self.bridge.bridge_id)
             self.bridge = None

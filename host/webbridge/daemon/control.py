@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..errors import BY_CODE, InvalidMessage, ProtocolError, RemoteError, UnknownKind, WebBridgeError
 from ..protocol import framing, jsonstrict, messages
+from . import run_control
 
 if TYPE_CHECKING:
     from .server import DaemonState
@@ -31,6 +32,7 @@ class ControlConnection:
         self.state = state
         self.reader = reader
         self.writer = writer
+        self._req_id: Any = None
         self.ops: dict[str, Op] = {
             "status": self.status,
             "bridges.list": self.bridges_list,
@@ -43,6 +45,7 @@ class ControlConnection:
             "pairs.rotate": self.pairs_rotate,
             "pairs.reset": self.pairs_reset,
             "shutdown": self.shutdown,
+            **run_control.ops(state, self._emit_event),
         }
 
     async def run(self) -> None:
@@ -65,7 +68,7 @@ class ControlConnection:
         req_id: Any = None
         try:
             request = jsonstrict.loads(payload)
-            req_id = request.get("id")
+            req_id = self._req_id = request.get("id")
             op, args = request.get("op"), request.get("args", {})
             if not isinstance(op, str) or not isinstance(args, dict):
                 raise InvalidMessage("a control request needs a string op and an object args")
@@ -75,6 +78,12 @@ class ControlConnection:
             return {"v": 1, "id": req_id, "ok": True, "result": await handler(args)}
         except WebBridgeError as exc:
             return {"v": 1, "id": req_id, "ok": False, "error": exc.to_wire()}
+
+    async def _emit_event(self, event: dict[str, Any]) -> None:
+        """An event frame of a streaming op (``run.watch``), before its reply. Raises ConnectionError."""
+        frame = {"v": 1, "id": self._req_id, "event": event}
+        self.writer.write(framing.encode(jsonstrict.dumps(frame).encode()))
+        await self.writer.drain()
 
     # --- ops ------------------------------------------------------------------------------------------
 

@@ -16,10 +16,10 @@ import secrets
 import sys
 import time
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
-from ..errors import BridgeNotFound, ProtocolError, RemoteError
+from ..errors import BridgeNotFound, ProtocolError, RemoteError, RunError
 from ..paths import ensure_private_dir
 from ..protocol import framing, jsonstrict, messages
 from ..protocol.pairing import RotationInitiator
@@ -28,6 +28,9 @@ from .connection import RelayConnection
 from .control import ControlConnection
 from .keystore import KeyStore
 from .pairing import PairingManager
+
+if TYPE_CHECKING:
+    from ..agent.runs import RunManager
 
 log = logging.getLogger("webbridge.daemon.server")
 
@@ -48,6 +51,18 @@ class DaemonState:
         self.connections: set[RelayConnection] = set()
         self.token = secrets.token_urlsafe(32)
         self._bridges_changed = asyncio.Condition()
+        self._runs: RunManager | None = None
+
+    @property
+    def runs(self) -> RunManager:
+        """The run manager (set by the composition root). Raises RunError before it is set."""
+        if self._runs is None:
+            raise RunError("runs are not available in this daemon (no run manager)")
+        return self._runs
+
+    @runs.setter
+    def runs(self, manager: RunManager) -> None:
+        self._runs = manager
 
     def uptime(self) -> float:
         return time.monotonic() - self.started

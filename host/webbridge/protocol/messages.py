@@ -284,14 +284,28 @@ def _info(
 
 
 def _browser_infos() -> list[KindInfo]:
-    from webbridge.protocol.browser_kinds import REQUESTS
+    from webbridge.protocol.browser_kinds import REQUESTS as BROWSER
+    from webbridge.protocol.capture_kinds import REQUESTS as CAPTURE
+    from webbridge.protocol.page_io_kinds import REQUESTS as PAGE_IO
 
+    REQUESTS = (*BROWSER, *PAGE_IO, *CAPTURE)
     infos = []
     for request, reply in REQUESTS:
         infos.append(_info(request, "request", "d2e", reply=reply))
     # Several requests share a reply kind (tab.result): register each reply once.
     replies = {reply.model_fields["kind"].default: reply for _, reply in REQUESTS}
     infos.extend(_info(reply, "reply", "e2d") for reply in replies.values())
+    return infos
+
+
+def _run_infos() -> list[KindInfo]:
+    from webbridge.protocol.run_kinds import EVENTS, REQUESTS
+
+    infos = []
+    for request, reply in REQUESTS:
+        infos.append(_info(request, "request", "e2d", reply=reply))
+        infos.append(_info(reply, "reply", "d2e"))
+    infos.extend(_info(event, "event", "d2e") for event in EVENTS)
     return infos
 
 
@@ -318,6 +332,7 @@ CATALOGUE: Mapping[str, KindInfo] = {
         _info(KeyRotate, "request", "d2e", reply=KeyRotated),
         _info(KeyRotated, "reply", "e2d"),
         *_browser_infos(),
+        *_run_infos(),
     )
 }
 

@@ -79,7 +79,7 @@ def classify_url(raw: str) -> UrlVerdict:
     if match is None:
         return UrlVerdict(False, "invalid", "", "")
     scheme = match.group()[:-1].lower()
-    rest = text[match.end():]
+    rest = text[match.end() :]
     if scheme == "about":
         path = re.split(r"[?#]", rest, maxsplit=1)[0]
         if path == "blank":
@@ -118,7 +118,7 @@ def _special_host(rest: str) -> str:
         end = hostport.find("]")
         if end < 0:
             raise _Invalid("unterminated IPv6 address")
-        host, port = hostport[: end + 1], hostport[end + 1:]
+        host, port = hostport[: end + 1], hostport[end + 1 :]
         if port and not port.startswith(":"):
             raise _Invalid("junk after IPv6 address")
         port = port[1:]

@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import paths as paths_mod
-from .errors import WebBridgeError
+from .. import paths as paths_mod
+from ..errors import WebBridgeError
 
 PORTAL = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Acme portal — Inbox</title></head><body>
@@ -69,8 +69,8 @@ def run(*, yes: bool, headed: bool | None, out: Path, keep: bool) -> int:
         print("webbridge demo needs Playwright: run scripts/setup.sh (or pip install 'webbridge[test]')",
               file=sys.stderr)
         return 1
-    from .daemon.client import ControlClient
-    from .launch import find_chromium, launch
+    from ..daemon.client import ControlClient
+    from ..launch import find_chromium, launch
 
     chromium = find_chromium()
     work = Path(tempfile.mkdtemp(prefix="webbridge-demo-"))

@@ -1,0 +1,53 @@
+"""How the daemon builds its run manager from the settings: the model factory, the tools, the budgets."""
+
+from __future__ import annotations
+
+from ..config import Settings
+from ..store.runs import RunStore
+from ..tools.registry import default_registry
+from .budget import Budget
+from .chat import Model
+from .loop import LoopConfig
+from .runs import BridgeLookup, ModelFactory, RunManager
+
+
+def model_factory(settings: Settings) -> ModelFactory:
+    """``factory(name)``: a model of the configured preset; ``name`` (a run's ``model``) overrides the
+    configured model. Raises ``ConfigError`` / ``ModelKeyMissing`` (the run is then not started)."""
+
+    def make(name: str | None) -> Model:
+        from .models import create_model  # httpx is imported only when a run starts
+
+        return create_model(
+            settings.model_preset,
+            model=name or settings.model or None,
+            base_url=settings.model_base_url or None,
+        )
+
+    return make
+
+
+def loop_config(settings: Settings) -> LoopConfig:
+    return LoopConfig(
+        budget=Budget(
+            max_steps=settings.max_steps,
+            max_tokens=settings.max_run_tokens,
+            max_seconds=settings.max_run_seconds,
+            max_cost_usd=settings.max_run_cost_usd,
+        )
+    )
+
+
+def build_run_manager(settings: Settings, store: RunStore, bridges: BridgeLookup) -> RunManager:
+    return RunManager(
+        store=store,
+        model_factory=model_factory(settings),
+        registry=default_registry(),
+        bridges=bridges,
+        workspace_root=settings.paths.data / "workspace",
+        config=loop_config(settings),
+        max_runs=settings.max_runs,
+    )
+
+
+__all__ = ["build_run_manager", "loop_config", "model_factory"]

@@ -1,0 +1,69 @@
+"""The scripted model server as a process, and a WebBridge home whose daemon uses it (for tests where the
+daemon is a separate process: the CLI's process tests and the side panel's end-to-end tests)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..conftest import WbEnv
+
+API_KEY = "sk-scripted-test"
+MODEL = "scripted-model"
+
+
+@contextmanager
+def scripted_model(tmp_path: Path, steps: list[dict[str, Any]]) -> Iterator[str]:
+    """Run ``python -m webbridge.testing.model_server`` with ``steps``; yields its base URL. On exit it is
+    stopped with SIGTERM and must exit 0: every step used, no unexpected call (its stderr says which)."""
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps(steps))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "webbridge.testing.model_server", "--script", str(script),
+         "--api-key", API_KEY, "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), f"the model server said {url!r}"
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, f"the scripted model server saw a problem:\n{err}"
+
+
+def use_model(wb: WbEnv, url: str, **settings: str) -> None:
+    """Point ``wb``'s daemon (started after this) at the scripted server; ``settings`` are more
+    ``WEBBRIDGE_*`` values (e.g. ``max_steps="3"``)."""
+    wb.env.update({
+        "WEBBRIDGE_MODEL_PRESET": "openai",
+        "WEBBRIDGE_MODEL_BASE_URL": f"{url}/v1",
+        "WEBBRIDGE_MODEL": MODEL,
+        "OPENAI_API_KEY": API_KEY,
+        **{f"WEBBRIDGE_{k.upper()}": v for k, v in settings.items()},
+    })  # fmt: skip
+
+
+def requests_seen(url: str) -> int:
+    """How many calls the scripted server has received (its state endpoint)."""
+    with urllib.request.urlopen(f"{url}/__scripted__/state", timeout=10) as res:
+        return len(json.load(res)["requests"])
+
+
+def wait_until(predicate: Any, timeout: float = 30.0, what: str = "condition") -> None:
+    """Poll a cross-process condition that has no event to wait on, with a deadline."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
