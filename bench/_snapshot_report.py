@@ -35,16 +35,17 @@ def render(result: dict[str, Any]) -> str:
         "",
         "B2 fidelity and B3 tokens (chars/4; ours = full view)",
         "| page | PW interactive refs | sampled | recall | role+name | tokens ours | PW | ratio "
-        "| default view |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| floor | default view |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     fid = result["fidelity"]
     for row in fid["synthetic"] + fid["corpus"]:
         ratio = f"{row['ratio'] * 100:.0f}%" if row["ratio"] is not None else "—"
+        floor = f"{row['floor_ratio'] * 100:.0f}%" if row.get("floor_ratio") is not None else "—"
         out.append(
             f"| {row['page']} | {row['pw_interactive_refs']} | {row['sampled']} | "
             f"{row['recall'] * 100:.1f}% | {row['agreement'] * 100:.1f}% | {row['tokens_ours']:.0f} | "
-            f"{row['tokens_playwright']:.0f} | {ratio} | "
+            f"{row['tokens_playwright']:.0f} | {ratio} | {floor} | "
             f"{row['tokens_default']:.0f} |"
         )
     corpus_ratios = [r["ratio"] for r in fid["corpus"] if r["ratio"] is not None]
@@ -53,8 +54,20 @@ def render(result: dict[str, Any]) -> str:
         f"recall {v['b2_recall']} (≥ 0.99 → {_mark(v['b2_recall_met'])}); role+name {v['b2_agreement']} "
         f"(≥ 0.98 → {_mark(v['b2_agreement_met'])})",
         f"tokens: synthetic {v['b3_ratio_synthetic']}, corpus {v['b3_ratio_corpus']} of Playwright's "
-        f"(per-page median {median}; ≤ 0.35 → {_mark(v['b3_ratio_met'])}); default view p95 "
+        f"(per-page median {median}; ≤ 0.35 → {_mark(v['b3_ratio_met'])}); floor on the synthetic pages "
+        f'{v.get("b3_floor_ratio_synthetic")} (floor: one `role "name" ref` line per interactive element '
+        "Playwright refs, nothing else); default view p95 "
         f"{v['b3_default_p95_tokens']:.0f} tokens (≤ 5000 → {_mark(v['b3_default_met'])})",
+    ]
+    if "b4" not in result:
+        out.append(
+            f"B5 ref stability: unchanged re-snapshot min {v['b5_unchanged_min'] * 100:.1f}% "
+            f"({_mark(v['b5_unchanged_met'])}); after unrelated mutations min "
+            f"{v['b5_mutated_min'] * 100:.1f}% ({_mark(v['b5_mutated_met'])})"
+        )
+        out.append("B4, B5 re-render and B7: not run (--skip-actions)")
+        return "\n".join(out)
+    out += [
         "",
         "B4 delta after a local action (chars)",
         "| action | delta | full (ours) | delta/full | delta / Playwright full |",

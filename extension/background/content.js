@@ -31,6 +31,13 @@ export const CONTENT_FILES = Object.freeze([
   "content/snapshot.js",
   "content/settle.js",
   "content/keys.js",
+  "content/actions_locate.js",
+  "content/actions_identity.js",
+  "content/actions_effect.js",
+  "content/actions_pointer.js",
+  "content/actions_form.js",
+  "content/actions_keyboard.js",
+  "content/actions_scroll.js",
   "content/actions.js",
   "content/text.js",
   "content/capture.js",
@@ -197,7 +204,7 @@ export async function callContent(tabId, frame, op, args = {}, opts = {}) {
   }
   if (reply.ok) return reply.result;
   const code = Number(reply.error?.code);
-  throw new WebBridgeError(code >= 6001 && code <= 6007 ? code : Codes.ACTION_FAILED, String(reply.error?.message ?? "content op failed"));
+  throw new WebBridgeError(code >= 6001 && code <= 6008 ? code : Codes.ACTION_FAILED, String(reply.error?.message ?? "content op failed"));
 }
 
 /**

@@ -29,6 +29,10 @@
  *   runs the real `contextMenus.onClicked` handler with the `info` and `tab` Chrome would pass (headless
  *   Chromium cannot click a native menu). `tab` may be a tab id: the tab is then looked up.
  * - `panelPorts()` → `{open, run_events}`: side-panel ports connected, `run.event`s relayed so far.
+ * - `policyStatus()` → `{summary: {state, version, mode, refusals}, approvals: {bridge, pending},
+ *   notifications: [ids], notify: {created, cleared, answered}}`: the extension's re-check and approvals.
+ * - `notificationButton(id, index)` → `{answered}`: runs the real `notifications.onButtonClicked` handler
+ *   (headless Chromium shows no notification to click).
  */
 
 import { asWebBridgeError } from "../protocol/errors.js";
@@ -37,6 +41,9 @@ import { onContextMenuClick } from "./context_menu.js";
 import { browserInfo } from "./handlers/browser_info.js";
 import { eventCounters } from "./handlers/run_event.js";
 import { panelCount } from "./panel_ports.js";
+import { NOTIFICATION_PREFIX, notifyCounters, onButton } from "./approval_notify.js";
+import { summaryStatus } from "./policy_check.js";
+import { answerFromNotification, approvalSyncStatus } from "./policy_sync.js";
 import { deletePairing } from "./keystore.js";
 import { counters } from "./live.js";
 import { onStateChanged, readState, setProfileLabel } from "./state.js";
@@ -153,6 +160,17 @@ export const debugApi = Object.freeze({
   contextMenuClick: (/** @type {chrome.contextMenus.OnClickData} */ info, /** @type {chrome.tabs.Tab | number} */ tab) =>
     wrap(async () => onContextMenuClick(info, typeof tab === "number" ? await chrome.tabs.get(tab) : tab)),
   panelPorts: () => wrap(async () => ({ open: panelCount(), run_events: eventCounters.run_events })),
+  policyStatus: () =>
+    wrap(async () => ({
+      summary: summaryStatus(),
+      approvals: approvalSyncStatus(),
+      notifications: Object.keys(await chrome.notifications.getAll()).filter((id) => id.startsWith(NOTIFICATION_PREFIX)),
+      notify: { ...notifyCounters },
+    })),
+  notificationButton: (/** @type {string} */ id, /** @type {number} */ index) =>
+    wrap(async () => ({
+      answered: await onButton(id, index, answerFromNotification),
+    })),
   forgetPairing: () =>
     wrap(async () => {
       await deletePairing();

@@ -35,6 +35,24 @@ export function panelCount() {
 }
 
 /**
+ * Post any message to every open panel (an `approval.event` for the approval cards).
+ * @param {{type: string, [key: string]: unknown}} message
+ * @returns {number} how many panels it reached
+ */
+export function postPanelMessage(message) {
+  let reached = 0;
+  for (const port of panels) {
+    try {
+      port.postMessage(message);
+      reached++;
+    } catch {
+      panels.delete(port); // closed meanwhile
+    }
+  }
+  return reached;
+}
+
+/**
  * Post one run event to every open panel.
  * @param {unknown} event  the `event` of a verified, schema-checked `run.event`
  * @returns {number} how many panels it reached

@@ -2,7 +2,8 @@
  * Kind → handler tables, with the sender checked before anything is dispatched.
  *
  * - Daemon requests arrive already authenticated (they came out of a verified session) and are routed by
- *   kind; an unknown kind is answered with 2001 `unknown_kind`.
+ *   kind; an unknown kind is answered with 2001 `unknown_kind`. Before a request that acts in or reads a page
+ *   runs, `policy_check.js` re-checks its site against the policy summary (8021 / 8022).
  * - Messages from our own UI (popup, later the side panel and options) come through
  *   `chrome.runtime.onMessage`. Only our extension's own pages may use them: `sender.id` must be our id and
  *   `sender.url` must start with our origin, which excludes content scripts (their URL is the page's) and
@@ -17,6 +18,7 @@ import { pagePdf } from "./handlers/page_pdf.js";
 import { pageScreenshot } from "./handlers/page_screenshot.js";
 import { pageUpload } from "./handlers/page_upload.js";
 import { pageAct } from "./handlers/page_act.js";
+import { pageDescribe } from "./handlers/page_describe.js";
 import { pageConsole } from "./handlers/page_console.js";
 import { dialogHandle, dialogState } from "./handlers/page_dialog.js";
 import { pageEvaluate } from "./handlers/page_evaluate.js";
@@ -30,6 +32,8 @@ import { tabsActivate } from "./handlers/tabs_activate.js";
 import { tabsClose } from "./handlers/tabs_close.js";
 import { tabsList } from "./handlers/tabs_list.js";
 import { tabsOpen } from "./handlers/tabs_open.js";
+import { tabControl } from "./handlers/tab_control.js";
+import { recheck } from "./policy_check.js";
 import { guardTab } from "./tab_guard.js";
 
 /**
@@ -47,6 +51,7 @@ export const DAEMON_HANDLERS = Object.freeze({
   "browser.info": () => browserInfo(),
   "page.snapshot": (msg) => pageSnapshot(msg),
   "page.act": (msg) => pageAct(msg),
+  "page.describe": (msg) => pageDescribe(msg),
   "tabs.list": (msg) => tabsList(msg),
   "tabs.open": (msg) => tabsOpen(msg),
   "tabs.activate": (msg) => tabsActivate(msg),
@@ -64,8 +69,12 @@ export const DAEMON_HANDLERS = Object.freeze({
   "page.upload": (msg) => pageUpload(msg),
   "page.drag": (msg) => pageDrag(msg),
   "downloads.wait": (msg) => downloadsWait(msg),
+  "tab.control": (msg) => tabControl(msg),
   ping: () => ping(),
 });
+
+/** Kinds that neither read nor act in a page (they mark which run controls a tab): no re-check, no guard. */
+const UNGUARDED = new Set(["tab.control"]);
 
 /**
  * Build the dispatcher for daemon requests.
@@ -78,6 +87,9 @@ export function createDaemonRouter(extra = {}) {
   return async (msg) => {
     const handler = table.get(msg.kind);
     if (!handler) throw new WebBridgeError(Codes.UNKNOWN_KIND, `no handler for ${msg.kind}`);
+    if (UNGUARDED.has(msg.kind)) return handler(msg);
+    // The extension's own policy re-check (policy_check.js): a denied site is refused even if the daemon asked.
+    await recheck(msg);
     // Requests naming a tab start its watch and fail fast while a JavaScript dialog blocks it.
     return guardTab(msg, handler);
   };

@@ -103,7 +103,7 @@ export function stitch(parts, opts = {}) {
       if (!line) continue;
       const cls = line[0];
       if (cls !== "F") {
-        out.push(cls + pad + line.slice(1));
+        out.push(extra ? cls + pad + line.slice(1) : line);
         continue;
       }
       const sep = line.indexOf(TOKEN_SEP);

@@ -11,6 +11,17 @@ import { registerNetListeners } from "./net_hook.js";
 import { createUiMessageListener } from "./router.js";
 import { onContextMenuClick, registerContextMenu } from "./context_menu.js";
 import { onPanelConnect } from "./panel_ports.js";
+import { onDaemonEventKind } from "./handlers/run_event.js";
+import {
+  configurePolicy,
+  onApprovalEvent,
+  onNotificationButton,
+  onPanelOpened,
+  onPolicyChanged,
+  onSessionState,
+  policyUiActions,
+} from "./policy_sync.js";
+import { onStateChanged } from "./state.js";
 import { configurePanel, onCommand, runUiActions } from "./sidepanel.js";
 
 chrome.runtime.onStartup.addListener(() => void start());
@@ -19,11 +30,18 @@ chrome.runtime.onInstalled.addListener(() => void registerContextMenu());
 chrome.contextMenus.onClicked.addListener((info, tab) => void onContextMenuClick(info, tab));
 chrome.commands.onCommand.addListener(onCommand);
 chrome.runtime.onConnect.addListener(onPanelConnect);
-chrome.runtime.onMessage.addListener(createUiMessageListener({ ...uiActions, ...runUiActions }));
+chrome.runtime.onConnect.addListener(onPanelOpened);
+chrome.runtime.onMessage.addListener(createUiMessageListener({ ...uiActions, ...runUiActions, ...policyUiActions }));
+chrome.notifications.onButtonClicked.addListener(onNotificationButton);
+onStateChanged(() => void onSessionState());
+onDaemonEventKind("approval.event", onApprovalEvent);
+onDaemonEventKind("policy.changed", onPolicyChanged);
 chrome.alarms.onAlarm.addListener(onAlarm);
 registerAgentTabListeners();
 registerNetListeners();
 
 installDebugHook();
+configurePolicy();
+void onSessionState();
 void configurePanel();
 void start();

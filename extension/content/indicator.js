@@ -7,8 +7,8 @@
  * custom element name could be defined by the page first and run page code on our node.
  *
  * Stop: only a trusted click (a real user, `isTrusted`) counts. It sends `{wbe: 1, event: "indicator.stop"}`
- * to the background (`agent_tabs.js`), which records the request; the agent loop that acts on it comes with
- * issue 4. The pill then says "Stopping…".
+ * to the background (`agent_tabs.js`), which stops every run controlling the tab (`run.stop`) and then hides
+ * the pill; meanwhile it says "Stopping…". The label names the run's task ("WebBridge: <first words>").
  *
  * Op `indicator` `{show: boolean, label?: string}` → `{shown: boolean}`. Idempotent.
  */

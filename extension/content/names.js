@@ -26,6 +26,10 @@
     labelsInDocument = labelList.length > 0;
   }
 
+  /** Whether `normalize` has anything to do: whitespace other than a single space between non-spaces, or a
+   * character it drops. */
+  const NEEDS_WORK = /[^\S ]| {2}|^ | $|[\u200b\u00ad]/;
+
   /**
    * Collapse whitespace, drop zero-width characters, trim; cut at `max` with an ellipsis.
    * @param {string} s
@@ -33,7 +37,8 @@
    * @returns {string}
    */
   function normalize(s, max = NAME_MAX) {
-    let t = s.replace(/[\u200b\u00ad]/g, "").replace(/\s+/g, " ").trim();
+    // Most names and texts are already normal (single spaces, nothing to trim or drop): one test, no copies.
+    let t = NEEDS_WORK.test(s) ? s.replace(/[\u200b\u00ad]/g, "").replace(/\s+/g, " ").trim() : s;
     if (t.length > max) t = t.slice(0, max - 1).trimEnd() + "…";
     return t;
   }

@@ -68,9 +68,12 @@
       counts = { added: d.added, removed: d.removed, changed: d.changed };
     } else {
       hadBase = mode !== "delta";
-      text = ns.format.wireLines(entries);
+      // default, full and a delta without a base remember what they saw; subtree looks without moving it
+      const next = mode === "subtree" ? undefined : new Map();
+      text = ns.format.wireLines(entries, 0, next);
+      if (next) base = next;
     }
-    if (mode === "default" || mode === "full" || mode === "delta") base = ns.format.baseline(entries);
+    if (mode === "delta" && counts) base = ns.format.baseline(entries);
     const se = document.scrollingElement ?? document.documentElement;
     return {
       text,

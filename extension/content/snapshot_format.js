@@ -53,19 +53,30 @@
     return e.pos === 2 ? "i" : e.pos === 1 ? "j" : "k";
   }
 
+  /** Indentation strings by depth, built once. */
+  const PAD = [""];
+
   /**
    * Wire lines (class character, indentation, line, position) of entries.
    * @param {WBCEntry[]} entries
    * @param {number} [baseDepth]
+   * @param {Map<number, string>} [base]  when given, filled with key → line content (the comparison base of
+   *   the next `delta`, the same as `baseline(entries)`), so each line is built once
    * @returns {string}
    */
-  function wireLines(entries, baseDepth = 0) {
+  function wireLines(entries, baseDepth = 0, base) {
     /** @type {string[]} */
-    const out = [];
-    for (const e of entries) {
-      let line = lineClass(e) + " ".repeat(Math.max(e.d - baseDepth, 0)) + content(e) + (e.pos === 5 ? POS[5] : "");
+    const out = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      const c = content(e);
+      if (base) base.set(e.key, c);
+      const d = e.d > baseDepth ? e.d - baseDepth : 0;
+      while (PAD.length <= d) PAD.push(PAD[PAD.length - 1] + " ");
+      let line = lineClass(e) + PAD[d] + c;
+      if (e.pos === 5) line += POS[5];
       if (e.t === 2) line += `\u0001${e.token}`;
-      out.push(line);
+      out[i] = line;
     }
     return out.join("\n");
   }

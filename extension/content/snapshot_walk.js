@@ -35,6 +35,8 @@
   const TEXT_MAX = 160;
   const VALUE_MAX = 100;
   const MAX_DEPTH = 512;
+  /** `checkVisibility` options, made once (the walk calls it per element). */
+  const VIS_PROPERTY = { visibilityProperty: true };
   const FORM_CONTROL = new Set(["button", "input", "select", "textarea", "option", "optgroup", "fieldset"]);
   const CHECKABLE = new Set(["checkbox", "radio", "switch", "menuitemcheckbox", "menuitemradio", "option", "treeitem"]);
 
@@ -271,7 +273,7 @@
       const el = /** @type {HTMLElement} */ (node);
       const tag = el.localName;
       if (SKIP.has(tag)) return;
-      let shown = el.checkVisibility({ visibilityProperty: true });
+      let shown = el.checkVisibility(VIS_PROPERTY);
       let transparent = false;
       if (!shown) {
         if (!el.checkVisibility()) {

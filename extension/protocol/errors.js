@@ -49,6 +49,7 @@ export const ERROR_NAMES = Object.freeze(
     6005: "tab_not_found",
     6006: "wait_timeout",
     6007: "action_failed",
+    6008: "target_changed",
     6010: "capture_too_large",
     6011: "download_interrupted",
     6012: "upload_refused",
@@ -74,6 +75,7 @@ export const ERROR_NAMES = Object.freeze(
     7115: "file_too_large",
     7116: "file_exists",
     7117: "write_failed",
+    7130: "tab_not_granted",
     // Daemon-side codes (agent, runs, API, policy): shown in the side panel, never sent by the extension.
     7000: "model_error",
     7001: "model_auth",
@@ -118,6 +120,14 @@ export const ERROR_NAMES = Object.freeze(
     8005: "grant_not_found",
     8006: "audit_broken",
     8007: "audit_unavailable",
+    8010: "needs_you",
+    8011: "approval_not_found",
+    8012: "approval_answered",
+    8013: "approval_invalid",
+    8014: "plan_invalid",
+    8020: "policy_unavailable",
+    8021: "extension_policy_refused",
+    8022: "policy_summary_missing",
   }),
 );
 
@@ -163,6 +173,7 @@ export const Codes = Object.freeze({
   TAB_NOT_FOUND: 6005,
   WAIT_TIMEOUT: 6006,
   ACTION_FAILED: 6007,
+  TARGET_CHANGED: 6008,
   CAPTURE_TOO_LARGE: 6010,
   DOWNLOAD_INTERRUPTED: 6011,
   UPLOAD_REFUSED: 6012,
@@ -174,6 +185,9 @@ export const Codes = Object.freeze({
   SCRIPT_ERROR: 6023,
   SCRIPT_RESULT_INVALID: 6024,
   SCRIPT_TIMEOUT: 6025,
+  POLICY_UNAVAILABLE: 8020,
+  EXTENSION_POLICY_REFUSED: 8021,
+  POLICY_SUMMARY_MISSING: 8022,
 });
 
 /**

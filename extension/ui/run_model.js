@@ -24,7 +24,16 @@
  * }} ToolItem
  * @typedef {{kind: "text", step: number, text: string, done: boolean}} TextItem
  * @typedef {{kind: "notice", level: string, text: string}} NoticeItem
- * @typedef {ToolItem | TextItem | NoticeItem} Item
+ * @typedef {{
+ *   kind: "approval",
+ *   approval_id: string,
+ *   title: string,
+ *   element: string,
+ *   irreversible: boolean,
+ *   state: "pending" | "allowed" | "denied",
+ *   outcome: string,
+ * }} ApprovalItem  an approval the run asked for (drawn from the structured request), and how it ended
+ * @typedef {ToolItem | TextItem | NoticeItem | ApprovalItem} Item
  * @typedef {{
  *   run_id: string,
  *   task: string,
@@ -39,6 +48,8 @@
  * }} RunView
  * @typedef {{type: string, run_id: string, seq: number, time: number, [key: string]: unknown}} RunEvent
  */
+
+import { describeElement, describeResolution, normaliseRequest, titleOf } from "./approval_view.js";
 
 const IMAGE_EXT = /\.(png|jpe?g|gif|webp)$/i;
 
@@ -136,6 +147,22 @@ export function applyEvent(view, event) {
     case "step.finished":
       next.steps = Math.max(next.steps, step);
       break;
+    case "approval.requested": {
+      const request = normaliseRequest(event.request);
+      next.items.push({
+        kind: "approval", approval_id: String(event.approval_id), title: titleOf(request), element: describeElement(request),
+        irreversible: request.irreversible, state: "pending", outcome: "waiting for your answer",
+      });
+      break;
+    }
+    case "approval.resolved": {
+      const i = next.items.findIndex((it) => it.kind === "approval" && it.approval_id === event.approval_id);
+      if (i >= 0) {
+        const item = /** @type {ApprovalItem} */ (next.items[i]);
+        next.items[i] = { ...item, state: event.allowed ? "allowed" : "denied", outcome: describeResolution(event) };
+      }
+      break;
+    }
     case "run.notice":
       next.items.push({ kind: "notice", level: String(event.level ?? "info"), text: String(event.message ?? "") });
       break;
@@ -146,6 +173,8 @@ export function applyEvent(view, event) {
       next.steps = typeof event.steps === "number" ? event.steps : next.steps;
       // Whatever was still running when the run ended did not finish.
       next.items = next.items.map((it) => (it.kind === "tool" && it.state === "running" ? { ...it, state: "error", summary: "did not finish" } : it));
+      // An approval still open when the run ended was never answered: the run took nothing from it.
+      next.items = next.items.map((it) => (it.kind === "approval" && it.state === "pending" ? { ...it, state: "denied", outcome: "the run ended first" } : it));
       break;
     default:
       break; // run.compacted and kinds added later change nothing shown here

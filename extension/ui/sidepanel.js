@@ -11,7 +11,9 @@
  * Stable element ids (the end-to-end tests use them): #conn (`data-state`), #task, #run-button,
  * #stop-button, #context, #context-text, #context-clear, #run (`data-status`), #run-id, #run-status, #steps
  * (li with `data-state`, `data-tool`), #answer, #history-list (buttons with `data-run-id`), #history-refresh,
- * #error, #error-message.
+ * #error, #error-message, #open-options; the approval cards (#approvals, #approval-list) are described in
+ * `approval_cards.js`. Approval events reach the panel from the worker (`approval.event`, every run) and in
+ * the shown run's events; the cards list every pending approval, the step list what this run asked.
  */
 
 import {
@@ -22,6 +24,7 @@ import {
   readState,
   setPanelRun,
 } from "../background/state.js";
+import { ApprovalCards } from "./approval_cards.js";
 import { PANEL_PORT, applyEvents, describeContext, emptyRun, isFinished, pickTaskTab } from "./run_model.js";
 
 /**
@@ -115,6 +118,7 @@ function connectPort() {
   port = chrome.runtime.connect({ name: PANEL_PORT });
   port.onMessage.addListener((/** @type {{type?: string, event?: RunEvent}} */ msg) => {
     if (msg && msg.type === "run.event" && msg.event) take([msg.event]);
+    if (msg && (msg.type === "approval.event" || msg.type === "run.event") && msg.event) cards.apply(msg.event);
   });
   port.onDisconnect.addListener(() => {
     // The worker restarted (or stopped): its subscriptions to the daemon went with its connection.
@@ -252,6 +256,7 @@ function renderRun() {
   const items = view.items.map((item) => {
     if (item.kind === "text") return make("li", "text", item.text);
     if (item.kind === "notice") return make("li", "notice", `! ${item.text}`);
+    if (item.kind === "approval") return approvalStep(item);
     const li = make("li", "step");
     li.dataset.state = item.state;
     li.dataset.tool = item.tool;
@@ -277,6 +282,19 @@ function renderRun() {
   const answer = el("answer");
   answer.hidden = view.answer === null;
   answer.textContent = view.answer ?? "";
+}
+
+/**
+ * A step line for an approval the run asked for: what, and how it ended (the card itself is in #approvals).
+ * @param {import("./run_model.js").ApprovalItem} item
+ * @returns {HTMLElement}
+ */
+function approvalStep(item) {
+  const li = make("li", "approval");
+  li.dataset.state = item.state;
+  li.dataset.approvalId = item.approval_id;
+  li.append(make("strong", "", item.title), " ", make("span", "args", item.element), " ", make("span", "meta", item.outcome));
+  return li;
 }
 
 function renderContext() {
@@ -324,12 +342,15 @@ async function onStateChange() {
     // A new session with the daemon: the old one's subscriptions are gone; follow again and catch up.
     bridgeId = s.bridge_id;
     void loadHistory();
+    cards.load().catch((err) => console.info("webbridge: approvals:", String(err)));
     if (view) void follow();
   } else if (s.connection !== "connected") {
     bridgeId = null;
   }
 }
 
+const cards = new ApprovalCards({ section: el("approvals"), list: el("approval-list"), send, onError: showError });
+el("open-options").addEventListener("click", () => void chrome.runtime.openOptionsPage());
 el("task-form").addEventListener("submit", (e) => void onSubmit(/** @type {SubmitEvent} */ (e)));
 el("stop-button").addEventListener("click", () => void onStop());
 el("history-refresh").addEventListener("click", () => void loadHistory());

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import secrets
 import signal
 import sys
 
@@ -14,9 +16,11 @@ from .agent.wiring import build_run_manager
 from .config import Settings
 from .daemon.keystore import KeyStore
 from .daemon.lock import InstanceLock, write_pid
+from .daemon.policy_api import broadcast_policy_changed
 from .daemon.server import DaemonState, Server
-from .errors import KeystoreInsecure, StoreError
+from .errors import KeystoreInsecure, PolicyError, StoreError
 from .paths import ensure_private_dir
+from .policy.runtime import PolicyRuntime
 from .store.runs import RunStore
 
 log = logging.getLogger("webbridge.app")
@@ -40,12 +44,19 @@ async def run_daemon(settings: Settings, *, stderr_logs: bool = True) -> int:
         state = DaemonState(settings, keystore)
         runs = None
         try:
+            # Fail closed: without its policy (an invalid file, an unusable audit log) no run starts.
+            policy = PolicyRuntime.open(paths, session_id="s-" + secrets.token_hex(8),
+                                        approval_timeout=settings.approval_timeout_s)
+            stack.callback(policy.close)  # after the runs end (pushed before them): ends session grants
+            state.policy, state.approvals = policy, policy.approvals
+            # A reloaded policy file is announced to the browsers (their re-check fetches the new summary).
+            policy.on_change = functools.partial(broadcast_policy_changed, state)
             store = await RunStore.open(paths.data / "runs.db")
-        except StoreError as exc:
+        except (StoreError, PolicyError) as exc:
             log.error("%s; serving without runs", exc)  # pairing and `webbridge doctor` still work
         else:
             stack.push_async_callback(store.aclose)
-            runs = state.runs = build_run_manager(settings, store, state.bridges)
+            runs = state.runs = build_run_manager(settings, store, state.bridges, policy)
             await runs.recover()  # runs a crash left `running` end `interrupted`, on record
         server = Server(state)
         await server.start()

@@ -45,6 +45,9 @@ class Settings:
     max_run_cost_usd: float = 5.0
     #: At most this many runs at once.
     max_runs: int = 16
+    #: An approval nobody answers within this many seconds is denied (the run goes on, told so). The
+    #: policy itself lives in ``policy.toml`` next to this file (``webbridge policy show``).
+    approval_timeout_s: float = 300.0
     #: The local HTTP + WebSocket API (``webbridge.api``, PROTOCOL.md §9): on by default, loopback only
     #: (``api_host`` 127.0.0.1 or ::1, anything else is a ConfigError); ``api_port`` 0: the OS picks.
     api_enabled: bool = True
@@ -71,6 +74,7 @@ _TUNABLE = {
     "max_run_seconds": float,
     "max_run_cost_usd": float,
     "max_runs": int,
+    "approval_timeout_s": float,
     "api_enabled": bool,
     "api_host": str,
     "api_port": int,

@@ -235,6 +235,13 @@ class ActionFailed(BrowserActionError):
     code, name = 6007, "action_failed"
 
 
+class TargetChanged(BrowserActionError):
+    """The live element is no longer the one the snapshot named (another role or name, or it was replaced
+    while the pointer reached it); nothing was done (W6)."""
+
+    code, name = 6008, "target_changed"
+
+
 # capture and file transfer (6010-6019): screenshots, PDF, downloads, upload, drag and drop
 
 
@@ -332,6 +339,13 @@ class NoBrowser(ToolError):
 
 class NoTab(ToolError):
     code, name = 7104, "no_tab"
+
+
+class TabNotGranted(ToolError):
+    """A run tried to use one of the user's own tabs that its task does not name (``tools/tab_scope.py``);
+    nothing was sent to the browser (7130-7139)."""
+
+    code, name = 7130, "tab_not_granted"
 
 
 class FileToolError(ToolError):
@@ -661,6 +675,66 @@ class AuditUnavailable(PolicyError):
     """The audit or grant database cannot be opened or written (missing, corrupt, not ours, read-only)."""
 
     code, name = 8007, "audit_unavailable"
+
+
+# --- approvals (8010-8019): the user answers, the run waits or parks -------------------------------------
+
+
+class NeedsYou(PolicyError):
+    """An unattended (scheduled) run met an action outside its grants: it never waits on a prompt, it ends
+    with outcome ``needs_you`` and this message as the reason. Not model-visible: it ends the run."""
+
+    code, name = 8010, "needs_you"
+
+
+class ApprovalNotFound(PolicyError):
+    """No pending approval has this id (it was never asked, or its run ended)."""
+
+    code, name = 8011, "approval_not_found"
+
+
+class ApprovalAnswered(PolicyError):
+    """The approval was answered already (or timed out); a second answer changes nothing."""
+
+    code, name = 8012, "approval_answered"
+
+
+class ApprovalInvalid(PolicyError):
+    """An answer the approval cannot take, e.g. a lasting lifetime for an irreversible action or a data
+    flow (those are approved once, each time)."""
+
+    code, name = 8013, "approval_invalid"
+
+
+class PlanInvalid(PolicyError):
+    """``propose_plan`` named a site or an action class the policy cannot use; the model may fix it."""
+
+    code, name, model_visible = 8014, "plan_invalid", True
+
+
+# --- the extension's side of the policy (8020-8029): approvals UI, grants, its own re-check ---------------
+
+
+class PolicyUnavailable(PolicyError):
+    """This daemon runs without a policy runtime or approval broker, so there is nothing to list, answer or
+    summarise (the bridge's policy kinds answer this)."""
+
+    code, name = 8020, "policy_unavailable"
+
+
+class ExtensionPolicyRefused(PolicyError, BrowserActionError):
+    """The extension's own re-check refused an action the daemon asked for: the target tab's site is denied
+    by a site rule or a blocked category of the policy summary it holds. A browser action that did not
+    happen, so the browser tools hand it to the model like a denial."""
+
+    code, name, model_visible = 8021, "extension_policy_refused", True
+
+
+class PolicySummaryMissing(PolicyError, BrowserActionError):
+    """The extension holds no policy summary (it could not fetch one), so it refuses acting requests until
+    it has one (fail closed); nothing happened in the browser."""
+
+    code, name, model_visible = 8022, "policy_summary_missing", True
 
 
 def _all_codes() -> dict[int, type[WebBridgeError]]:

@@ -35,10 +35,11 @@ class Panelled:
         return result
 
 
-def start(playwright: Any, wb: WbEnv, tmp_path: Path, model_url: str, site: str) -> Panelled:
+def start(playwright: Any, wb: WbEnv, tmp_path: Path, model_url: str, site: str, **model: Any) -> Panelled:
     """Chromium with the extension, paired; its daemon (started by the relay with this environment) uses the
-    scripted model at ``model_url``. The caller closes ``browser.context``."""
-    use_model(wb, model_url)
+    scripted model at ``model_url``; ``model`` goes to ``use_model`` (``policy=``, settings). The caller
+    closes ``browser.context``."""
+    use_model(wb, model_url, **model)
     browser = launch(playwright, profile_dir(tmp_path, "profile"), env=wb.env)
     try:
         pair(browser, wb)

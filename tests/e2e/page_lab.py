@@ -1,5 +1,6 @@
 """Small pages for the snapshot and action tests that the fixture site does not have: hidden and zero-size
-elements, a hidden body, a button that ignores untrusted events without touching the DOM, an event log.
+elements, a hidden body, a button that ignores untrusted events without touching the DOM, an event log,
+clicks whose effect the DOM does not show (a download, a request), `:hover` rules that reveal or only restyle.
 
 Pages record what happened in JavaScript variables (``window.log``), never in the DOM, so that recording
 does not count as an effect of the action under test. Served by aiohttp on 127.0.0.1 (port 0) in a thread.
@@ -70,7 +71,36 @@ document.getElementById("field").addEventListener("focus", () => window.log.push
 t.addEventListener("contextmenu", (e) => e.preventDefault());
 </script></body></html>"""
 
-PAGES = {"/hidden": HIDDEN, "/hidden-body": HIDDEN_BODY, "/trusted-only": TRUSTED_ONLY, "/events": EVENTS}
+ONCE = """<!doctype html><html><head><title>Once</title></head><body>
+<h1>Once</h1>
+<p><a id="dl" href="/events" download="events.html">Download events page</a></p>
+<p><button id="ping">Ping server</button></p>
+<p><span id="nothing">Plain text</span></p>
+<script>
+// Counted in variables, never in the DOM: each action must have no effect the DOM path can see.
+window.downloads = 0; window.pings = 0;
+document.getElementById("dl").addEventListener("click", () => { window.downloads++; });
+document.getElementById("ping").addEventListener("click", () => { window.pings++; fetch("/hidden"); });
+</script></body></html>"""
+
+HOVER = """<!doctype html><html><head><title>Hover</title><style>
+#menu .sub { display: none; }
+#menu:hover .sub { display: block; }
+a.plain:hover { color: red; }
+</style></head><body>
+<h1>Hover</h1>
+<nav id="menu"><button>Products</button><ul class="sub"><li><a href="/events">Hidden offer</a></li></ul></nav>
+<p><a class="plain" href="/events">Plain link</a></p>
+</body></html>"""
+
+PAGES = {
+    "/hidden": HIDDEN,
+    "/hidden-body": HIDDEN_BODY,
+    "/trusted-only": TRUSTED_ONLY,
+    "/events": EVENTS,
+    "/once": ONCE,
+    "/hover": HOVER,
+}
 
 
 async def _page(request: web.Request) -> web.Response:

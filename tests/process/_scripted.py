@@ -21,14 +21,15 @@ MODEL = "scripted-model"
 
 
 @contextmanager
-def scripted_model(tmp_path: Path, steps: list[dict[str, Any]]) -> Iterator[str]:
-    """Run ``python -m webbridge.testing.model_server`` with ``steps``; yields its base URL. On exit it is
-    stopped with SIGTERM and must exit 0: every step used, no unexpected call (its stderr says which)."""
+def scripted_model(tmp_path: Path, steps: list[dict[str, Any]], port: int = 0) -> Iterator[str]:
+    """Run ``python -m webbridge.testing.model_server`` with ``steps`` (on ``port``, 0: one the OS picks);
+    yields its base URL. On exit it is stopped with SIGTERM and must exit 0: every step used, no unexpected
+    call (its stderr says which)."""
     script = tmp_path / "script.json"
     script.write_text(json.dumps(steps))
     proc = subprocess.Popen(
         [sys.executable, "-m", "webbridge.testing.model_server", "--script", str(script),
-         "--api-key", API_KEY, "--port", "0"],
+         "--api-key", API_KEY, "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -42,14 +43,52 @@ def scripted_model(tmp_path: Path, steps: list[dict[str, Any]]) -> Iterator[str]
     assert proc.returncode == 0, f"the scripted model server saw a problem:\n{err}"
 
 
-def use_model(wb: WbEnv, url: str, **settings: str) -> None:
+#: For tests that are not about the policy: every action class allowed (irreversible verbs, unknown
+#: elements and data flows still ask: those are not rules). Policy tests pass their own text or ``None``.
+ALLOW_ALL_POLICY = """\
+mode = "grants"
+[defaults]
+read = "allow"
+navigate = "allow"
+interact = "allow"
+type = "allow"
+submit = "allow"
+upload = "allow"
+download = "allow"
+script = "allow"
+network = "allow"
+file_read = "allow"
+file_write = "allow"
+schedule = "allow"
+spawn = "allow"
+"""
+
+
+def write_policy(wb: WbEnv, text: str | None) -> None:
+    """Write ``text`` as the policy file of ``wb``'s home (``None``: remove it, the shipped defaults)."""
+    from webbridge.paths import ensure_private_dir
+    from webbridge.policy.locations import policy_file
+
+    path = policy_file(wb.paths)
+    if text is None:
+        path.unlink(missing_ok=True)
+        return
+    ensure_private_dir(path.parent)
+    path.write_text(text, encoding="utf-8")
+
+
+def use_model(wb: WbEnv, url: str, *, policy: str | None = ALLOW_ALL_POLICY, **settings: str) -> None:
     """Point ``wb``'s daemon (started after this) at the scripted server; ``settings`` are more
-    ``WEBBRIDGE_*`` values (e.g. ``max_steps="3"``)."""
+    ``WEBBRIDGE_*`` values (e.g. ``max_steps="3"``). ``policy``: the home's policy file (default: allow
+    every action class, for tests that are not about the policy; ``None``: the shipped defaults). An
+    approval nobody answers is denied after 10 s unless ``approval_timeout_s`` says otherwise."""
+    write_policy(wb, policy)
     wb.env.update({
         "WEBBRIDGE_MODEL_PRESET": "openai",
         "WEBBRIDGE_MODEL_BASE_URL": f"{url}/v1",
         "WEBBRIDGE_MODEL": MODEL,
         "OPENAI_API_KEY": API_KEY,
+        "WEBBRIDGE_APPROVAL_TIMEOUT_S": "10",
         **{f"WEBBRIDGE_{k.upper()}": v for k, v in settings.items()},
     })  # fmt: skip
 

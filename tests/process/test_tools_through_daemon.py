@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from webbridge.errors import StaleRef
-from webbridge.protocol.browser_kinds import ActResult, SnapshotResult, TabResult
+from webbridge.protocol.browser_kinds import ActResult, SnapshotResult, TabResult, TabsListResult
 from webbridge.protocol.fields import Message, Tab
 
 from ..conftest import WbEnv
@@ -53,7 +53,7 @@ async def test_a_run_drives_the_browser_and_writes_a_file_through_the_real_daemo
          "reply": tool_call("c1", "tab_activate", tab_id=2)},
         {"expect": {"last_tool_result_for": "c1", "last_message_contains": "Current tab 2"},
          "reply": tool_call("c2", "snapshot")},
-        {"expect": {"last_tool_result_for": "c2", "last_message_contains": 'button "Subscribe" [ref=f0e4]'},
+        {"expect": {"last_tool_result_for": "c2", "last_message_contains": 'button "Subscribe" f0e4'},
          "reply": tool_call("c3", "click", ref="subscribe-button")},
         {"expect": {"last_tool_result_for": "c3", "last_message_contains": "7102 bad_tool_arguments"},
          "reply": tool_call("c4", "click", ref="f0e9")},
@@ -74,8 +74,12 @@ async def test_a_run_drives_the_browser_and_writes_a_file_through_the_real_daemo
 
     async def on_snapshot(msg: Message) -> Message:
         received.append(msg)
-        text = '- heading "Our letter"\n- button "Subscribe" [ref=f0e4]'
+        # The snapshot format (PROTOCOL.md §5.2): the policy learns each ref's role and name from it.
+        text = 'heading "Our letter"\nlink "Last week\'s letter" f0e9\nbutton "Subscribe" f0e4'
         return SnapshotResult(url=URL, title="Newsletter", text=text, refs=1, frames=1, truncated=False)
+
+    async def on_tabs_list(msg: Message) -> Message:  # the policy asks where tab 2 is before acting on it
+        return TabsListResult(tabs=list(TABS))
 
     async def on_act(msg: Message) -> Message:
         received.append(msg)
@@ -88,7 +92,8 @@ async def test_a_run_drives_the_browser_and_writes_a_file_through_the_real_daemo
         use_model(wb, url)
         paired = await pair(wb, relays, "Work")  # the first relay starts the daemon with that model
         fake = await relays.connect("relay", pairing_id=paired.pairing_id, secret=paired.secret, tabs=TABS)
-        fake.handlers.update({"tabs.activate": on_activate, "page.snapshot": on_snapshot, "page.act": on_act})
+        fake.handlers.update({"tabs.activate": on_activate, "page.snapshot": on_snapshot, "page.act": on_act,
+                              "tabs.list": on_tabs_list})
         opened = await fake.open_session(timeout=DEADLINE)
         proc = await cli(wb, "run", TASK, "--bridge", opened.bridge_id, "--json", check=False)
 

@@ -131,7 +131,7 @@ async def test_a_screenshot_is_written_into_the_runs_artifacts_folder_and_listed
     ctx.state[SEEN_URLS] = {7: A}
     data = base64.b64encode(PNG).decode()
     ch.on("page.screenshot", ScreenshotResult(url=A, format="png", width=800, height=600, data=data))
-    res = await run(ctx, "screenshot", area="full", name="front page")
+    res = await run(ctx, "screenshot", area="full", filename="front page")
     path = (tmp_path / "artifacts" / RUN / "front page.png").resolve()
     assert not res.is_error, res.content
     assert res.artifacts == (str(path),) and path.read_bytes() == PNG
@@ -144,9 +144,9 @@ async def test_a_screenshot_is_written_into_the_runs_artifacts_folder_and_listed
 @pytest.mark.parametrize(
     ("args", "code"),
     [
-        ({"name": "../escape"}, 6013),
-        ({"name": "sub/dir"}, 6013),
-        ({"name": ".hidden"}, 6013),
+        ({"filename": "../escape"}, 6013),
+        ({"filename": "sub/dir"}, 6013),
+        ({"filename": ".hidden"}, 6013),
         ({"area": "element"}, 7102),
         ({"ref": "f0e1"}, 7102),
         ({"quality": 50}, 7102),
@@ -277,6 +277,7 @@ async def test_drag_sends_both_refs_with_the_seen_url(tmp_path: Path) -> None:
     ch.on("page.drag", DragResult(url=A, input_used="trusted", accepted=True))
     res = await run(ctx, "drag", ref="f0e1", to="f0e9")
     assert res.content == "Dragged f0e1 onto f0e9 with mouse input; the target accepted the drop"
+    assert res.data == {"url": A, "input": "trusted", "accepted": True, "tab_id": 7}
     [msg] = sent(ch, "page.drag")
     assert (msg.ref, msg.to, msg.expect_url) == ("f0e1", "f0e9", A)  # type: ignore[attr-defined]
     assert (await run(ctx, "drag", ref="f0e1", to="nope")).error_code == 7102

@@ -29,6 +29,7 @@ from webbridge.protocol.pairing import generate_private_key, public_bytes
 
 from .test_capture_kinds import CAPTURE_VALID
 from .test_page_io_tools import PAGE_IO_VALID
+from .test_policy_kinds import POLICY_VALID
 from .test_run_kinds import RUN_VALID
 
 N32 = b64e(bytes(range(32)))
@@ -66,6 +67,8 @@ VALID: dict[str, dict[str, Any]] = {
     "tabs.open": {"url": "https://a.test/", "active": False, "group": "task"},
     "tabs.activate": {"tab_id": 1},
     "tabs.close": {"tab_id": 1},
+    "tab.control": {"tab_id": 1, "run_id": "r-1", "on": True, "label": "WebBridge: task", "group": "task"},
+    "tab.controlled": {"tab_id": 1, "shown": True, "group_id": 3},
     "tab.result": {"tab": TAB},
     "done": {},
     "page.navigate": {"tab_id": 1, "action": "goto", "url": "https://a.test/", "wait": "load",
@@ -79,8 +82,12 @@ VALID: dict[str, dict[str, Any]] = {
     "page.text.result": {"url": "https://a.test/", "title": "A", "markdown": "# A", "truncated": False},
     "page.act": {"tab_id": 1, "action": "type", "ref": "f0e12", "expect_url": "https://a.test/",
                  "text": "hello", "values": None, "checked": None, "keys": None, "dx": None, "dy": None,
-                 "input": "auto", "delta": True},
+                 "input": "auto", "delta": True, "expect_role": "textbox", "expect_name": "Message"},
     "page.act.result": {"url": "https://a.test/", "input_used": "dom", "navigated": False, "delta": None},
+    "page.describe": {"tab_id": 1, "ref": "f0e12"},
+    "page.describe.result": {"role": "button", "name": "OK", "frame_url": "https://a.test/feedback",
+                             "form_action": "https://b.test/collect", "form_method": "post", "submits": True,
+                             "fields": ["hello"], "href": None},
     "page.wait_for": {"tab_id": 1, "text": "Welcome", "ref": None, "url": None, "state": None,
                       "timeout_ms": 500},
     "page.wait_for.result": {"elapsed_ms": 3, "url": "https://a.test/"},
@@ -90,6 +97,7 @@ VALID: dict[str, dict[str, Any]] = {
 VALID.update(RUN_VALID)  # run kinds (run_kinds)
 VALID.update(PAGE_IO_VALID)  # page I/O kinds (page_io_kinds)
 VALID.update(CAPTURE_VALID)  # capture and file transfer (capture_kinds)
+VALID.update(POLICY_VALID)  # approvals, grants, policy summary (policy_kinds)
 
 
 def test_every_kind_has_a_valid_example() -> None:

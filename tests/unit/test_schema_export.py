@@ -34,6 +34,7 @@ def test_export_carries_every_kind_and_the_catalogue() -> None:
         "tabs.list": "tabs.list.result", "tabs.open": "tab.result", "tabs.activate": "tab.result",
         "tabs.close": "done", "page.navigate": "page.navigated", "page.snapshot": "page.snapshot.result",
         "page.text": "page.text.result", "page.act": "page.act.result",
+        "page.describe": "page.describe.result",
         "page.wait_for": "page.wait_for.result",
         "run.start": "run.started", "run.stop": "run.stopped", "runs.list": "runs.list.result",
         "run.get": "run.detail", "run.watch": "run.watching", "run.unwatch": "run.unwatched",
@@ -43,7 +44,10 @@ def test_export_carries_every_kind_and_the_catalogue() -> None:
         "page.evaluate": "page.evaluate.result",
         "page.screenshot": "page.screenshot.result", "page.pdf": "page.pdf.result",
         "downloads.wait": "downloads.wait.result", "page.upload": "page.upload.result",
-        "page.drag": "page.drag.result",
+        "page.drag": "page.drag.result", "tab.control": "tab.controlled",
+        "approvals.list": "approvals.list.result", "approval.answer": "approval.answered",
+        "approvals.watch": "approvals.watching", "grants.list": "grants.list.result",
+        "grants.revoke": "grants.revoked", "policy.summary": "policy.summary.result",
     }  # fmt: skip
     for kind, entry in doc["kinds"].items():
         body = entry["body"]

@@ -4,7 +4,10 @@
  * 1. The tab exists (else 6005) and, when `expect_url` is given, is still on exactly that URL (else 6002).
  * 2. The ref's frame number still names a live document of the tab (else 6001: the page navigated or the
  *    frame went away); the content script then checks that the ref names the same live element and that
- *    it can be acted on (6001 / 6003; content/actions.js).
+ *    it can be acted on (6001 / 6003; content/actions.js) and, with `expect_role`/`expect_name` (the
+ *    snapshot's role and name of the ref), that the live element still has them — before acting and again
+ *    once the pointer is over it, before any press (6008 `target_changed`, nothing pressed: W6). A click
+ *    or Enter that would submit a form to a site the policy summary denies for `submit` is refused (8021).
  * 3. Input: `dom` dispatches DOM events; `trusted` uses `chrome.debugger` input at the element's centre;
  *    `auto` acts exactly once, with the input chosen before acting (auto_input.js): trusted on a site
  *    remembered for it, and for a `hover` whose `:hover` rules reveal something; DOM events otherwise.
@@ -23,6 +26,7 @@ import { callContent, ensureInjected } from "../content.js";
 import { frameOfRef } from "../frames.js";
 import { watchNavigation } from "../nav_watch.js";
 import { onRequestEvent } from "../net_hook.js";
+import { currentSummary, firstRefusal, noteRefusal } from "../policy_check.js";
 import { addTrustedOrigin, readTrustedOrigins } from "../state.js";
 import { insertText, keyPress, mouseClick, mouseMove, topPoint } from "../trusted_input.js";
 import { getTab, takeSnapshot } from "./page_snapshot.js";
@@ -33,7 +37,8 @@ import { getTab, takeSnapshot } from "./page_snapshot.js";
  * @typedef {{
  *   tab_id: number, action: string, ref?: string | null, expect_url?: string | null, text?: string | null,
  *   values?: string[] | null, checked?: boolean | null, keys?: string | null, dx?: number | null,
- *   dy?: number | null, input?: "auto" | "dom" | "trusted", delta?: boolean,
+ *   dy?: number | null, input?: "auto" | "dom" | "trusted", delta?: boolean, expect_role?: string | null,
+ *   expect_name?: string | null,
  * }} ActBody
  */
 
@@ -41,6 +46,32 @@ import { getTab, takeSnapshot } from "./page_snapshot.js";
 const EFFECT_MS = 150;
 const SETTLE = { quiet_ms: 50, max_ms: 2000 };
 const NAV_LOAD_MS = 10_000;
+/**
+ * The extension's own re-check of where a form goes (W8): a click or Enter that submits a form whose action
+ * URL is on a site the policy summary denies for `submit` is refused with 8021 before anything happens.
+ * @param {number} tabId
+ * @param {FrameInfo} frame
+ * @param {ActBody} body
+ */
+async function refuseDeniedFormTarget(tabId, frame, body) {
+  const summary = currentSummary();
+  const submitting = body.action === "click" || body.action === "dblclick" || (body.action === "press" && /(^|\+)Enter$/.test(body.keys ?? ""));
+  if (!summary || !body.ref || !submitting) return;
+  const d = await callContent(tabId, frame, "describe", { ref: body.ref });
+  if (!d.submits || typeof d.form_action !== "string") return;
+  const refusal = firstRefusal(summary, [{ url: d.form_action, classes: ["submit"] }]);
+  if (refusal) {
+    noteRefusal();
+    throw new WebBridgeError(
+      Codes.EXTENSION_POLICY_REFUSED,
+      `refused page.act: the form sends to ${refusal.host}, where ${refusal.cls} is denied by the policy (${refusal.rule}); the extension checked again`,
+      { host: refusal.host, cls: refusal.cls, rule: refusal.rule },
+    );
+  }
+}
+
+/** Pointer actions that press a button: checked again once the real pointer is over the element. */
+const PRESSES = new Set(["click", "dblclick", "rightclick", "check"]);
 
 /**
  * Perform the action with trusted input: locate (checks, scroll, focus) in the content script, then CDP.
@@ -60,6 +91,12 @@ async function trustedAct(tabId, frames, frame, args) {
   }
   if (action === "check" && loc.checked === (args.checked ?? true)) return "none";
   const p = loc.point ? await topPoint(tabId, frames, frame, loc.point) : null;
+  if (p && PRESSES.has(action)) {
+    // The pointer first, then the checks again: a page may swap the element when the pointer arrives (W6),
+    // and the press must not land on whatever took its place.
+    await mouseMove(tabId, p.x, p.y);
+    await callContent(tabId, frame, "act", { ...args, phase: "verify" });
+  }
   switch (action) {
     case "click":
     case "check":
@@ -113,7 +150,9 @@ export async function act(body) {
   const args = {
     action, ref: body.ref ?? undefined, text: body.text ?? undefined, values: body.values ?? undefined,
     checked: body.checked ?? undefined, keys: body.keys ?? undefined, dx: body.dx ?? undefined, dy: body.dy ?? undefined,
+    expect_role: body.expect_role ?? undefined, expect_name: body.expect_name ?? undefined,
   };
+  await refuseDeniedFormTarget(tabId, frame, body);
   const origin = originOf(url);
   const nav = watchNavigation(tabId);
   /** @type {"dom" | "trusted" | "none"} */

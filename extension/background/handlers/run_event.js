@@ -8,6 +8,18 @@ import { postRunEvent } from "../panel_ports.js";
 /** Events dropped because no handler knows their kind. */
 export const eventCounters = { run_events: 0, unhandled: 0 };
 
+/** Handlers of other event kinds (`approval.event`, `policy.changed`), registered by the service worker. */
+const more = new Map();
+
+/**
+ * Handle daemon events of `kind` with `handler` (replacing an earlier one).
+ * @param {string} kind
+ * @param {(msg: import("../../protocol/session.js").Message) => void} handler
+ */
+export function onDaemonEventKind(kind, handler) {
+  more.set(kind, handler);
+}
+
 /**
  * The channel's `onEvent`.
  * @param {import("../../protocol/session.js").Message} msg
@@ -16,6 +28,11 @@ export function onDaemonEvent(msg) {
   if (msg.kind === "run.event") {
     eventCounters.run_events++;
     postRunEvent(msg.body.event);
+    return;
+  }
+  const handler = more.get(msg.kind);
+  if (handler) {
+    handler(msg);
     return;
   }
   eventCounters.unhandled++;

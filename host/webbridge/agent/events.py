@@ -92,6 +92,30 @@ class Notice(_Event):
     message: str
 
 
+class ApprovalRequested(_Event):
+    """The run waits for the user's answer to ``request`` (``ApprovalRequest.to_data()``: drawn from the
+    structured action, never from model text) until ``expires`` (ms since the epoch), then it is denied."""
+
+    type: Literal["approval.requested"] = "approval.requested"
+    approval_id: str
+    request: dict[str, Any]
+    expires: int
+
+
+class ApprovalResolved(_Event):
+    """How an approval ended: answered (``by`` the surface that answered) or ``timed_out`` (``by`` is
+    ``"timeout"``, ``allowed`` False). ``grant_id``: the grant the answer created, if any. A run cancelled
+    while it waits resolves nothing: its ``run.finished`` ends the approval."""
+
+    type: Literal["approval.resolved"] = "approval.resolved"
+    approval_id: str
+    allowed: bool
+    lifetime: Literal["once", "task", "session", "always"] = "once"
+    by: Literal["sidepanel", "cli", "notification", "api", "timeout"]
+    timed_out: bool = False
+    grant_id: str | None = None
+
+
 class RunFinished(_Event):
     type: Literal["run.finished"] = "run.finished"
     outcome: RunOutcome
@@ -103,7 +127,8 @@ class RunFinished(_Event):
 
 
 RunEvent = Annotated[
-    RunStarted | ModelText | ToolStarted | ToolFinished | StepFinished | Compacted | Notice | RunFinished,
+    RunStarted | ModelText | ToolStarted | ToolFinished | StepFinished | Compacted | Notice
+    | ApprovalRequested | ApprovalResolved | RunFinished,
     Field(discriminator="type"),
 ]
 
@@ -132,6 +157,8 @@ class RunRequest(BaseModel):
     source: Literal["sidepanel", "context_menu", "cli", "schedule", "api", "demo"] = "api"
     context: dict[str, str] = Field(default_factory=dict)
     max_steps: int | None = Field(default=None, ge=1, le=10_000)
+    #: Parameters of a saved workflow (``model = "workflow:NAME"``); ignored by model-driven runs.
+    params: dict[str, Annotated[str, Field(max_length=20_000)]] = Field(default_factory=dict, max_length=64)
 
 
 class RunSummary(BaseModel):

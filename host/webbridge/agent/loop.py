@@ -31,6 +31,7 @@ from ..errors import (
     BudgetExhausted,
     InternalError,
     ModelContextTooLong,
+    NeedsYou,
     RunCancelled,
     RunError,
     RunInterrupted,
@@ -153,6 +154,8 @@ class AgentLoop:
             raise
         except BudgetExhausted as exc:
             return self._finish("budget_exhausted", exc.message, exc.code)
+        except NeedsYou as exc:  # an unattended run met an action outside its grants: it parks
+            return self._finish("needs_you", exc.message, exc.code)
         except WebBridgeError as exc:
             return self._finish("failed", exc.message, exc.code)
         except Exception as exc:

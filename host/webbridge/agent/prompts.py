@@ -43,9 +43,22 @@ _CONTEXT_LABELS = {
 }
 
 
-def system_prompt(today: dt.date | None = None) -> ChatMessage:
+PLAN_MODE = """
+Plan first (the user's policy asks before acting):
+- Before any action beyond reading, call propose_plan once with the sites you will use (domains such as \
+  example.com) and the kinds of action you need (navigate, interact, type, submit, ...). The user approves \
+  or declines it; once approved, act within it without asking again.
+- Anything outside the approved plan asks the user again; purchases, sending, publishing, deleting and \
+  creating accounts ask every time. If the plan is declined, do not act: say what you would have done.
+"""
+
+
+def system_prompt(today: dt.date | None = None, *, plan_mode: bool = False) -> ChatMessage:
+    """The system message; ``plan_mode`` (policy mode ``ask``) adds the instruction to call
+    ``propose_plan`` before acting."""
     day = today or dt.datetime.now(dt.UTC).date()
-    return ChatMessage(role="system", content=SYSTEM_PROMPT.format(today=day.isoformat()))
+    text = SYSTEM_PROMPT.format(today=day.isoformat()) + (PLAN_MODE if plan_mode else "")
+    return ChatMessage(role="system", content=text)
 
 
 def task_message(task: str, *, tab_id: int | None = None, tab: str | None = None) -> ChatMessage:
@@ -71,4 +84,4 @@ def context_message(context: Mapping[str, str]) -> ChatMessage | None:
     return ChatMessage(role="user", content="\n".join(lines), untrusted=True)
 
 
-__all__ = ["SYSTEM_PROMPT", "context_message", "system_prompt", "task_message"]
+__all__ = ["PLAN_MODE", "SYSTEM_PROMPT", "context_message", "system_prompt", "task_message"]

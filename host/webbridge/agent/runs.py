@@ -14,20 +14,22 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import (
     BridgeNotFound,
+    ConfigError,
     EventsLagged,
     RunError,
     RunInterrupted,
     TooManyRuns,
     WebBridgeError,
 )
-from ..tools import browser
+from ..policy.run_info import RUN_INFO, RunInfo
+from ..tools import browser, tab_scope
 from ..tools.registry import BridgeHandle, ToolContext, ToolHook
 from .chat import ChatMessage, Model, Usage
 from .emitter import Emitter
@@ -39,6 +41,9 @@ from .watchers import QUEUE_SIZE, WatcherHub
 log = logging.getLogger("webbridge.agent.runs")
 
 ModelFactory = Callable[[str | None], Model]
+#: ``factory(name, params)``: the replay model of the saved workflow ``name`` (``model = "workflow:NAME"``).
+WorkflowFactory = Callable[[str, Mapping[str, str]], Model]
+WORKFLOW_PREFIX = "workflow:"
 
 #: How long ``start`` waits for the browser to name its current tab (``tab="current"``).
 CURRENT_TAB_TIMEOUT = 5.0
@@ -68,6 +73,7 @@ class RunStoreLike(Protocol):
     async def flush(self) -> None: ...
     async def mark_interrupted(self, now: int) -> list[str]: ...
     async def summary(self, run_id: str) -> RunSummary: ...
+    async def transcript(self, run_id: str) -> list[ChatMessage]: ...
     async def list_runs(self, limit: int = 50) -> list[RunSummary]: ...
     async def events_after(self, run_id: str, after_seq: int = 0, limit: int = 500) -> list[RunEvent]: ...
 
@@ -95,6 +101,8 @@ class RunManager:
         workspace_root: Path,
         config: LoopConfig | None = None,
         hooks: Sequence[ToolHook] = (),
+        plan_mode: Callable[[], bool] = lambda: False,
+        workflow_factory: WorkflowFactory | None = None,
         max_runs: int = 16,
         watcher_queue: int = QUEUE_SIZE,
         clock: Callable[[], float] = time.time,
@@ -106,6 +114,9 @@ class RunManager:
         self.workspace_root = workspace_root
         self.config = config or LoopConfig()
         self.hooks = tuple(hooks)
+        #: Whether the policy asks for a plan first (read as each run starts: its system prompt says so).
+        self.plan_mode = plan_mode
+        self.workflow_factory = workflow_factory
         self.max_runs = max_runs
         self._clock = clock
         self._hub = WatcherHub(watcher_queue)
@@ -136,7 +147,7 @@ class RunManager:
             raise TooManyRuns(f"{self.max_runs} runs are going already; wait for one to end or stop one")
         bridge = self._bridge_for(req.bridge_id)
         bridge_id = getattr(bridge, "bridge_id", None)
-        model = self.model_factory(req.model)
+        model = self._model_for(req)
         run_id = "r-" + secrets.token_hex(6)
         active = _Active(run_id)
         self._active[run_id] = active  # counted against max_runs from here, across the awaits below
@@ -271,6 +282,11 @@ class RunManager:
         """The newest ``limit`` runs, newest first."""
         return await self.store.list_runs(limit)
 
+    async def transcript(self, run_id: str) -> list[ChatMessage]:
+        """Every message of the run, before any compaction. Raises :class:`RunNotFound`."""
+        await self.store.summary(run_id)
+        return await self.store.transcript(run_id)
+
     async def get(self, run_id: str) -> RunDetail:
         """The run's summary and every event so far. Raises :class:`RunNotFound`."""
         summary = await self.store.summary(run_id)
@@ -295,6 +311,15 @@ class RunManager:
 
     # --- internals ----------------------------------------------------------------------------------------
 
+    def _model_for(self, req: RunRequest) -> Model:
+        """The run's planner: a saved workflow's replay for ``workflow:NAME``, else a model. Raises what the
+        factories raise (``ConfigError``, ``WorkflowInvalid``, ``ModelKeyMissing``)."""
+        if req.model is not None and req.model.startswith(WORKFLOW_PREFIX):
+            if self.workflow_factory is None:
+                raise ConfigError("this daemon runs no saved workflows")
+            return self.workflow_factory(req.model.removeprefix(WORKFLOW_PREFIX), req.params)
+        return self.model_factory(req.model)
+
     def _bridge_for(self, name: str | None) -> BridgeHandle | None:
         if name is not None:
             bridge: BridgeHandle = self.bridges.find(name)  # BridgeNotFound names the connected ones
@@ -316,6 +341,8 @@ class RunManager:
     ) -> None:
         run_id = active.run_id
         cancelled = False
+        # The tabs this run may use and those it controls (tools/tab_scope.py).
+        scope = tab_scope.TabScope.for_task(req.task, req.tab_id, current=req.tab == "current")
         try:
             active.started.set()
             self.workspace_root.mkdir(parents=True, exist_ok=True)
@@ -325,8 +352,13 @@ class RunManager:
                 tab_id=req.tab_id,
                 workspace=self.workspace_root,
                 hooks=self.hooks,
+                state={
+                    RUN_INFO: RunInfo(source=req.source, task=req.task, task_id=run_id, emit=emitter.emit),
+                    tab_scope.TAB_SCOPE: scope,
+                },
             )
-            opening = [system_prompt(), task_message(req.task, tab_id=req.tab_id, tab=req.tab)]
+            opening = [system_prompt(plan_mode=self.plan_mode()),
+                       task_message(req.task, tab_id=req.tab_id, tab=req.tab)]
             attached = context_message(req.context)
             if attached is not None:
                 opening.append(attached)
@@ -359,6 +391,7 @@ class RunManager:
                 )
             try:
                 # stop()/aclose() cancel only a run that has not finished, so nothing cancels this cleanup.
+                await tab_scope.release(scope, bridge, run_id)  # the indicators go; the tab group stays
                 await _close_model(model)
                 with contextlib.suppress(WebBridgeError):
                     await self.store.flush()
@@ -401,4 +434,4 @@ async def _close_model(model: Model) -> None:
             log.warning("closing the model client failed", exc_info=True)
 
 
-__all__ = ["BridgeLookup", "ModelFactory", "RunManager", "RunStoreLike"]
+__all__ = ["BridgeLookup", "ModelFactory", "RunManager", "RunStoreLike", "WorkflowFactory"]

@@ -195,7 +195,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from ..demo import run
 
     headed = True if args.headed else (False if args.headless else None)
-    return run(yes=args.yes, headed=headed, out=Path(args.out), keep=args.keep)
+    return run(yes=args.yes, headed=headed, out=Path(args.out), keep=args.keep, agent=args.agent)
 
 
 def cmd_version(_args: argparse.Namespace) -> int:
@@ -241,18 +241,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=30.0)
     p.set_defaults(func=cmd_call)
 
-    p = sub.add_parser("demo", help="pair a throwaway Chromium and run a task over the bridge")
+    p = sub.add_parser("demo", help="pair a throwaway Chromium and let the agent do a task in a portal")
     p.add_argument("--yes", action="store_true", help="confirm the pairing code without asking")
     shown = p.add_mutually_exclusive_group()
     shown.add_argument("--headed", action="store_true", help="show the browser window")
     shown.add_argument("--headless", action="store_true", help="no window even with a display")
-    p.add_argument("--out", default="webbridge-demo.json", help="where to write the result")
+    p.add_argument("--out", default="open-invoices.md", help="where to copy the file the task writes")
     p.add_argument("--keep", action="store_true", help="keep the throwaway profile and daemon home")
+    p.add_argument("--agent", action="store_true",
+                   help="give the goal to the configured model instead of replaying the saved workflow")
     p.set_defaults(func=cmd_demo)
 
     from .run import add_parsers as add_run_parsers
 
     add_run_parsers(sub)
+    from .workflows import add_parsers as add_workflow_parsers
+
+    add_workflow_parsers(sub)
 
     p = sub.add_parser("version", help="print the version")
     p.set_defaults(func=cmd_version)

@@ -23,7 +23,10 @@ from urllib.parse import urlsplit
 from ..daemon.client import MAX_REPLY, ControlClient
 from ..errors import BY_CODE, DaemonUnavailable, RemoteError, WebBridgeError
 
-__all__ = ["EXIT", "Renderer", "RunClient", "add_parsers", "cmd_run", "cmd_runs", "exit_code", "parse_tab"]
+__all__ = [
+    "EXIT", "Renderer", "RunClient", "add_parsers", "cmd_run", "cmd_runs", "exit_code", "parse_tab",
+    "start_and_follow",
+]
 
 #: Exit code per run outcome.
 EXIT: dict[str, int] = {
@@ -239,7 +242,12 @@ def cmd_run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO 
                         ("max_steps", args.max_steps)):  # fmt: skip
         if value is not None:
             start[name] = value
-    renderer = Renderer(out, err, as_json=args.json)
+    return start_and_follow(start, as_json=args.json, out=out, err=err)
+
+
+def start_and_follow(start: dict[str, Any], *, as_json: bool, out: TextIO, err: TextIO) -> int:
+    """Send ``run.start`` with ``start``, follow the run live until it ends; returns the exit code."""
+    renderer = Renderer(out, err, as_json=as_json)
     paths = _paths()
     run_id: str | None = None
     try:

@@ -36,6 +36,7 @@ from ..protocol.messages import Message
 from ..protocol.session import SealedFrame, Session
 from ..protocol.signing import b64url_decode, b64url_encode
 from .bridges import Bridge
+from .policy_api import BridgePolicyApi
 from .run_api import BridgeRunApi
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ class RelayConnection:
         self.bridge: Bridge | None = None
         self._closing = False
         self.run_api = BridgeRunApi(self)
+        self.policy_api = BridgePolicyApi(self)
 
     # --- output ---------------------------------------------------------------------------------------
 
@@ -217,6 +219,7 @@ class RelayConnection:
             "ping": self._on_ping,
             "echo": self._on_echo,
             **self.run_api.handlers(),
+            **self.policy_api.handlers(),
         }
 
     async def _on_session_open(self, msg: Message) -> Message:
@@ -255,6 +258,7 @@ class RelayConnection:
         self._closing = True
         self.state.pairings.drop_for(self._notify_plain)
         await self.run_api.aclose()
+        await self.policy_api.aclose()
         if self.bridge is not None:
             self.state.bridges.remove(self.bridge.bridge_id)
             self.bridge = None

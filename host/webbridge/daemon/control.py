@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..errors import BY_CODE, InvalidMessage, ProtocolError, RemoteError, UnknownKind, WebBridgeError
 from ..protocol import framing, jsonstrict, messages
-from . import run_control
+from . import approval_control, policy_control, run_control, workflow_control
 
 if TYPE_CHECKING:
     from .server import DaemonState
@@ -46,6 +46,9 @@ class ControlConnection:
             "pairs.reset": self.pairs_reset,
             "shutdown": self.shutdown,
             **run_control.ops(state, self._emit_event),
+            **approval_control.ops(state),
+            **policy_control.ops(state),
+            **workflow_control.ops(state),
         }
 
     async def run(self) -> None:

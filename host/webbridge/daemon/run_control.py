@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 EmitEvent = Callable[[dict[str, Any]], Awaitable[None]]
 Op = Callable[[dict[str, Any]], Awaitable[Any]]
 
-_START_FIELDS = {"task", "bridge", "tab", "tab_id", "model", "max_steps", "context"}
+_START_FIELDS = {"task", "bridge", "tab", "tab_id", "model", "max_steps", "context", "params"}
 
 
 def _run_id(args: dict[str, Any]) -> str:

@@ -31,6 +31,8 @@ from .pairing import PairingManager
 
 if TYPE_CHECKING:
     from ..agent.runs import RunManager
+    from ..policy.approvals import ApprovalBroker
+    from ..policy.runtime import PolicyRuntime
 
 log = logging.getLogger("webbridge.daemon.server")
 
@@ -52,6 +54,10 @@ class DaemonState:
         self.token = secrets.token_urlsafe(32)
         self._bridges_changed = asyncio.Condition()
         self._runs: RunManager | None = None
+        #: The policy (grants, audit, hook) and the approval broker; set by the composition root, ``None``
+        #: in a daemon serving without runs.
+        self.policy: PolicyRuntime | None = None
+        self.approvals: ApprovalBroker | None = None
 
     @property
     def runs(self) -> RunManager:

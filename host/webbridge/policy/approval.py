@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import DomainRefused
 from .decide import Decision
 from .domains import site_of
+from .flows import origin as flow_origin
 from .proposed import ProposedAction
 
 
@@ -35,6 +36,16 @@ class ApprovalRequest:
     run_id: str | None
     task_id: str | None
     irreversible: bool
+    #: Data-flow guard hits: (origin the text was read on, origin it would go to, the text matched).
+    flows: tuple[tuple[str, str, str], ...] = ()
+    #: For a plan (``propose_plan``): ``{"summary", "sites", "actions"}``; ``sites`` and ``actions`` are
+    #: validated (registrable domains, action classes), ``summary`` is the model's own words.
+    plan: dict[str, Any] | None = None
+
+    @property
+    def once_only(self) -> bool:
+        """Irreversible actions and data flows are approved one at a time: no lasting grant answers them."""
+        return self.irreversible or bool(self.flows)
 
     @classmethod
     def build(cls, action: ProposedAction, decision: Decision) -> ApprovalRequest:
@@ -53,10 +64,13 @@ class ApprovalRequest:
             run_id=action.run_id,
             task_id=action.task_id,
             irreversible=decision.irreversible is not None,
+            flows=tuple((d.source, flow_origin(d.destination) or url_origin(d.destination), d.matched[:200])
+                        for d in action.data_out if d.source is not None),
         )
 
     def to_data(self) -> dict[str, Any]:
-        return {k: (list(map(list, v)) if k == "data_out" else v) for k, v in self.__dict__.items()}
+        pairs = ("data_out", "flows")
+        return {k: (list(map(list, v)) if k in pairs else v) for k, v in self.__dict__.items()}
 
 
 def origin_of(action: ProposedAction) -> str | None:

@@ -1,5 +1,6 @@
 """``webbridge policy show|set|test``, ``webbridge grants list|add|revoke`` and
-``webbridge audit show|verify|export``, registered into the main CLI by :func:`add_parsers`.
+``webbridge audit show|verify|export``, registered into the main CLI by :func:`add_parsers` (which also adds
+``webbridge approvals`` and ``webbridge approve``, :mod:`.approvals_cli`, that talk to the daemon).
 
 They work on the files directly (no daemon needed): the policy file, the grants and audit databases under
 the WebBridge folders. Exit codes: 0 done (``audit verify``: the chain verified), 1 failed (the message
@@ -16,7 +17,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from ..errors import PolicyInvalid
+from ..daemon.client import ControlClient
+from ..errors import DaemonUnavailable, PolicyInvalid, WebBridgeError
 from ..paths import Paths, resolve
 from .actions import ActionClass
 from .audit import AuditEntry, AuditLog
@@ -63,7 +65,9 @@ def cmd_policy(args: argparse.Namespace, paths: Paths | None = None, out: TextIO
             print(f"site {pattern}: {shown}", file=out)
         return 0
     if args.policy_action == "set":
-        return _policy_set(args, path, out)
+        code = _policy_set(args, path, out)
+        _tell_daemon(paths, out)
+        return code
     return _policy_test(args, paths, path, out)
 
 
@@ -95,6 +99,21 @@ def _policy_set(args: argparse.Namespace, path: Path, out: TextIO) -> int:
     write_atomic(path, text)
     print(f"{what} (in {path})", file=out)
     return 0
+
+
+def _tell_daemon(paths: Paths, out: TextIO) -> None:
+    """Have a running daemon load the file now (control op ``policy.reload``; it also tells the connected
+    browsers). No daemon running: nothing to do, it reads the file when it starts."""
+    try:
+        with ControlClient.connect(paths) as client:
+            result = client.call("policy.reload", deadline=10.0)
+    except DaemonUnavailable:
+        return
+    except WebBridgeError as exc:
+        print(f"the running daemon did not reload the policy: {exc.message}", file=sys.stderr)
+        return
+    if isinstance(result, dict) and result.get("changed"):
+        print("the running daemon uses it now", file=out)
 
 
 def _policy_test(args: argparse.Namespace, paths: Paths, path: Path, out: TextIO) -> int:
@@ -301,6 +320,10 @@ def add_parsers(subparsers: Any) -> None:
     s = sub.add_parser("export", help="every entry as JSON lines")
     s.add_argument("--out", help="file to write (default: standard output)")
     p.set_defaults(func=cmd_audit)
+
+    from . import approvals_cli
+
+    approvals_cli.add_parsers(subparsers)
 
 
 __all__ = ["add_parsers", "cmd_audit", "cmd_grants", "cmd_policy"]

@@ -7,8 +7,13 @@ In this order (the first step that concludes wins; every :class:`Decision` names
 3. The base outcome: the most specific site rule for the class (or its ``all``), else the strictest
    blocked category listing the site, else ``[defaults]``. Actions without a site use ``[defaults]``.
 4. ``deny`` is final: no grant, plan or mode lifts it.
+   A download report (``download_wait``) whose download the user approved in this run (the click that
+   started it: ``approved_download``) is allowed: the click was the decision point (W11 asks there).
 5. A click or submit on a ref whose element the policy has not seen in a snapshot asks (the next step
-   could not tell whether it is irreversible).
+   could not tell whether it is irreversible). Data marked as read on another origin (``DataOut.source``,
+   set by the hook's data-flow guard, :mod:`.flows`) asks; no grant answers it. A click or submit whose
+   form goes to another site is also decided as a submit on that site (W8): unless that is allowed too,
+   the stricter outcome stands.
 6. An irreversible action (W11, :mod:`.irreversible`) asks, unless a ``once`` grant naming that verb
    covers it.
 7. A grant covering the action turns ``ask`` into ``allow`` (and so does one in ``ask`` mode: the approved
@@ -19,10 +24,12 @@ In this order (the first step that concludes wins; every :class:`Decision` names
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .actions import ActionClass
+from .flows import origin as flow_origin
 from .grants import Grant
 from .irreversible import Irreversible, detect
 from .proposed import ProposedAction
@@ -64,10 +71,25 @@ def decide(action: ProposedAction, policy: Policy, grants: Sequence[Grant], now:
     if base == "deny":
         return Decision("deny", f"{cls.value} on {_where(action)} is denied", rule)
 
+    if cls is ActionClass.DOWNLOAD and action.approved_download is not None:
+        return Decision("allow", f"reports the download approved with {action.approved_download}",
+                        "approved download")
     if cls in _ELEMENT_CLASSES and action.ref is not None and action.element is None:
         # Without the element's role and name the irreversibility check cannot run: fail towards asking.
         why = f"element {action.ref} is not in any snapshot read in this run"
         return Decision("ask", why, "unknown element")
+    flow = next((d for d in action.data_out if d.source is not None), None)
+    if flow is not None:
+        # The data-flow guard (the hook marks the data): approved one at a time, no grant answers it.
+        why = f"text read on {flow.source} would be sent to {flow_origin(flow.destination) or _where(action)}"
+        return Decision("ask", why, "data flow")
+    if action.sends_elsewhere:
+        there = decide(dataclasses.replace(action, url=action.form_action, action=ActionClass.SUBMIT),
+                       policy, grants, now)
+        if there.outcome != "allow":
+            dest = action.form_site.domain if action.form_site else "another site"
+            return Decision(there.outcome, f"the form sends to {dest}: {there.reason}", there.rule,
+                            None, there.irreversible)
     found = detect(cls, action.element.role if action.element else None,
                    action.element.name if action.element else None, action.form_action)
     if found is not None:

@@ -6,40 +6,82 @@ internals. ``before_call``:
 
 1. describes the call as a :class:`~.proposed.ProposedAction` (:func:`describe_call`: the tool's declared
    class, its arguments, the URL the run last saw the tab on, and the role and name the last snapshot gave
-   the ref, remembered by :class:`~.page_elements.ElementMemory` — never model prose);
+   the ref, remembered by :class:`~.page_elements.ElementMemory` — never model prose). For a click, key
+   press or typing on a ref it first asks the browser what the live element is (``page.describe``): the
+   action URL of its form, whether activating it submits, and the form's field values, so that the decision
+   sees where data would really go (W8: a form on one site that posts to another);
 2. decides it (:func:`~.decide.decide`) with the grants active now, using up a ``once`` grant atomically
    (if another call took it first, it decides again without it);
 3. appends a ``decision`` entry to the audit log;
-4. returns (allow) or raises :class:`~webbridge.errors.PolicyDenied` /
-   :class:`~webbridge.errors.ApprovalRequired` (both ``model_visible``; the latter carries the
-   :class:`~.approval.ApprovalRequest` for the user). A look-alike or malformed target host is denied.
+4. returns (allow) or raises :class:`~webbridge.errors.PolicyDenied` (``model_visible``). On "ask" with an
+   :class:`~.approvals.ApprovalBroker` it waits for the user's answer (an ``approval`` audit entry records
+   it): allowed, the call runs; declined or timed out, the model gets PolicyDenied; an unattended run gets
+   :class:`~webbridge.errors.NeedsYou` (not model-visible: the run ends ``needs_you``). Without a broker
+   it raises :class:`~webbridge.errors.ApprovalRequired` carrying the :class:`~.approval.ApprovalRequest`.
+   A look-alike or malformed target host is denied.
+
+The data-flow guard: ``after_call`` remembers the text of untrusted results under the origin of the page
+they came from (:class:`~.flows.FlowMemory`); ``before_call`` marks data about to be typed, submitted or
+sent in a URL that was read on another origin, and the decision asks (:mod:`.decide`).
+
+When a call may run, the role and name it was decided on are left in ``ctx.state[EXPECTED_ELEMENTS]`` for
+the browser tools to send with the action (the extension refuses with 6008 if the live element is another
+one: W6), and a call that starts a download the user approved is recorded (:mod:`.approved_downloads`) so
+that the ``download_wait`` reporting it does not ask again.
 
 ``after_call`` appends an ``outcome`` entry linked to the decision. If the audit log cannot be written
-(:class:`~webbridge.errors.AuditUnavailable`) the call is not made: nothing unaudited happens. Both methods
-are synchronous inside (no await), so cancellation never leaves a decision half-recorded.
+(:class:`~webbridge.errors.AuditUnavailable`) the call is not made: nothing unaudited happens. Audit writes
+are synchronous; a cancellation while waiting for an answer is recorded (``approval``, outcome
+``cancelled``) before it propagates.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import hashlib
+import inspect
+import logging
 import time
 import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol, TypeGuard
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
-from ..errors import ApprovalRequired, BrowserActionError, DomainRefused, PolicyDenied, WebBridgeError
+from ..errors import (
+    ApprovalRequired,
+    BrowserActionError,
+    DomainRefused,
+    NeedsYou,
+    PolicyDenied,
+    RemoteError,
+    WebBridgeError,
+)
+from ..protocol.browser_kinds import Described
 from ..tools import browser
 from .actions import ActionClass
 from .approval import ApprovalRequest, url_origin
+from .approved_downloads import ApprovedDownloads
 from .audit import AuditLog
 from .decide import Decision, decide
+from .flows import FlowMemory
 from .grants import GrantStore
-from .page_elements import ElementMemory
+from .page_elements import EXPECTED_ELEMENTS, ElementMemory
 from .proposed import WEB_CLASSES, DataOut, Element, ProposedAction
 from .rules import Policy
+from .run_info import run_info_of
+
+if TYPE_CHECKING:
+    from .approvals import Answer, ApprovalBroker
+
+log = logging.getLogger("webbridge.policy.hook")
 
 _MAX_PENDING = 10_000
+_MAX_EXPECTED = 10_000
+#: Calls on a ref whose live element the hook describes before deciding (they may send data).
+_DESCRIBED = frozenset({ActionClass.INTERACT, ActionClass.TYPE, ActionClass.SUBMIT})
+#: Classes whose arguments may carry data out (a click carries data only when it submits a form).
+_CARRIES_DATA = frozenset({ActionClass.TYPE, ActionClass.SUBMIT, ActionClass.NAVIGATE})
 
 
 #: ``ctx.state`` key where the browser tools keep tab id -> the URL the run last saw it on
@@ -73,17 +115,19 @@ Describe = Callable[[ToolLike, Any, CallContext], ProposedAction]
 
 
 def describe_call(
-    tool: ToolLike, args: Any, ctx: CallContext, elements: ElementLookup | None = None
+    tool: ToolLike, args: Any, ctx: CallContext, elements: ElementLookup | None = None,
+    live: Described | None = None,
 ) -> ProposedAction:
     """The structured action of a call (``args``: the validated pydantic model, or a mapping).
 
     The page is the navigation target for navigations, else the URL the run last saw the tab on; the
-    element is what the last snapshot named the ref (``elements``). Raises :class:`DomainRefused` for a
-    look-alike or malformed host.
+    element is what the last snapshot named the ref (``elements``). ``live`` is what the browser said the
+    ref is right now (``page.describe``): typed text goes where the field's form sends it, and a click or
+    key press that submits a form goes to the form's action URL, carrying the form's field values. Raises
+    :class:`DomainRefused` for a look-alike or malformed host (the form's action URL included).
     """
     cls = tool.action
-    tab = _arg(args, "tab_id")
-    tab_id = tab if isinstance(tab, int) and not isinstance(tab, bool) else ctx.tab_id
+    tab_id = _tab_of(args, ctx)
     url = _opt_str(_arg(args, "url")) if cls is ActionClass.NAVIGATE else None
     if url is None:
         url = _opt_str(getattr(ctx, "page_url", None)) or _seen_url(ctx, tab_id)
@@ -99,11 +143,16 @@ def describe_call(
             element = Element(str(found[0]), str(found[1]), ref)
         form_lookup = getattr(ctx, "form_action_for", None)
         form_action = _opt_str(form_lookup(ref)) if callable(form_lookup) else None
+        if live is not None and live.form_action and (live.submits or cls is ActionClass.TYPE):
+            form_action = live.form_action
     data: list[DataOut] = []
     if url is not None:
         text = _arg(args, "text")
         if cls in (ActionClass.TYPE, ActionClass.SUBMIT) and isinstance(text, str) and text:
             data.append(DataOut(text, form_action or url))
+        if live is not None and live.submits and form_action and cls in (ActionClass.INTERACT,
+                                                                          ActionClass.SUBMIT):
+            data.extend(DataOut(value, form_action) for value in live.fields if value)
         if cls is ActionClass.NAVIGATE:
             query = urllib.parse.urlsplit(url).query
             if query:
@@ -129,6 +178,11 @@ def _arg(args: Any, name: str) -> Any:
     return getattr(args, name, None)
 
 
+def _tab_of(args: Any, ctx: CallContext) -> int | None:
+    tab = _arg(args, "tab_id")
+    return tab if isinstance(tab, int) and not isinstance(tab, bool) else ctx.tab_id
+
+
 def _seen_url(ctx: CallContext, tab_id: int | None) -> str | None:
     state = getattr(ctx, "state", None)
     urls = state.get(SEEN_URLS) if isinstance(state, dict) else None
@@ -147,46 +201,171 @@ class PolicyHook:
         clock: Callable[[], float] = time.time,
         describe: Describe | None = None,
         actor: str = "agent",
+        broker: ApprovalBroker | None = None,
+        refresh: Callable[[], object] | None = None,
     ) -> None:
         self.policy = policy
         self.grants = grants
         self.audit = audit
+        self.broker = broker
+        #: Called (and awaited, if it returns an awaitable) before each decision: the runtime's cheap
+        #: policy-file reload check, which announces a changed policy.
+        self.refresh = refresh
         self.elements = ElementMemory()
+        self.flows = FlowMemory()
+        self.downloads = ApprovedDownloads()
         self._clock = clock
-        self._describe: Describe = describe or (
-            lambda tool, args, ctx: describe_call(tool, args, ctx, self.elements.lookup))
+        self._describe: Describe | None = describe
         self._actor = actor
-        self._pending: OrderedDict[tuple[str | None, Any], int] = OrderedDict()
+        self._pending: OrderedDict[tuple[str | None, Any], tuple[int, str | None]] = OrderedDict()
 
     async def before_call(self, tool: ToolLike, args: Any, ctx: CallContext) -> None:
-        """Raises PolicyDenied, ApprovalRequired, AuditUnavailable; returns when the call may run.
+        """Raises PolicyDenied, ApprovalRequired (no broker), NeedsYou (unattended run), AuditUnavailable;
+        returns when the call may run.
 
-        The only await is asking the browser for the tab's URL when the run has not seen it yet; a
-        cancellation there records nothing. Channel errors from that request propagate (run failures)."""
+        Awaits: asking the browser for the tab's URL when the run has not seen it yet (a cancellation
+        there records nothing; channel errors propagate as run failures), and the user's answer (a
+        cancellation there is audited, resolves nothing, and propagates)."""
+        if self.refresh is not None:
+            checked = self.refresh()
+            if inspect.isawaitable(checked):
+                await checked
         await self._learn_tab_url(tool, args, ctx)
         try:
-            action = self._describe(tool, args, ctx)
+            if self._describe is not None:
+                described = self._describe(tool, args, ctx)
+            else:
+                live = await self._live_element(tool, args, ctx)
+                described = describe_call(tool, args, ctx, self.elements.lookup, live)
+            action = self._with_download(self._with_flows(self._with_task(described, ctx), ctx))
         except DomainRefused as exc:
             entry = self.audit.append(
                 time=self._ms(), actor=self._actor, kind="decision", run_id=ctx.run_id, tool=tool.name,
                 action=tool.action.value, decision="deny",
                 detail={"reason": exc.message, "rule": "domain_refused", "tab_id": ctx.tab_id},
             )
-            self._remember(ctx, args, entry.seq)
+            self._remember(ctx, args, entry.seq, None)
             raise PolicyDenied(f"refused: {exc.message}", rule="domain_refused", seq=entry.seq) from exc
         decision, seq = self.check(action, tab_id=ctx.tab_id)
-        self._remember(ctx, args, seq)
+        self._remember(ctx, args, seq, action.url)
         if decision.outcome == "deny":
             raise PolicyDenied(f"{decision.reason} ({decision.rule})", decision=decision, seq=seq)
         if decision.outcome == "ask":
             request = ApprovalRequest.build(action, decision)
-            raise ApprovalRequired(f"approval required: {decision.reason}", request=request,
-                                   decision=decision, seq=seq)
+            if self.broker is None:
+                raise ApprovalRequired(f"approval required: {decision.reason}", request=request,
+                                       decision=decision, seq=seq)
+            answer = await self.ask_user(request, action, ctx, seq)
+            if not answer.allowed:
+                why = (f"no answer within {self.broker.timeout:g} s, so it was not done" if answer.timed_out
+                       else "the user declined it")
+                raise PolicyDenied(f"{decision.reason}: {why}", decision=decision, seq=seq,
+                                   approval_id=answer.approval_id)
+        self._allowed(action, decision, args, ctx)
+
+    async def _live_element(self, tool: ToolLike, args: Any, ctx: CallContext) -> Described | None:
+        """What the browser says the call's ref is now (``page.describe``), for calls that may send data;
+        None without a ref, a bridge or a tab, or when the browser cannot say (a stale ref: the action
+        itself will fail). A cancellation propagates; channel errors end the run."""
+        ref = _arg(args, "ref")
+        bridge = getattr(ctx, "bridge", None)
+        tab_id = _tab_of(args, ctx)
+        if tool.action not in _DESCRIBED or not isinstance(ref, str) or bridge is None or tab_id is None:
+            return None
+        try:
+            return await browser.describe(bridge, tab_id, ref)
+        except (BrowserActionError, RemoteError) as exc:
+            log.debug("page.describe %s on tab %s: %s", ref, tab_id, exc)
+            return None
+
+    def _with_download(self, action: ProposedAction) -> ProposedAction:
+        """A download report takes the run's record of a download the user approved on that site."""
+        if action.action is not ActionClass.DOWNLOAD or action.run_id is None:
+            return action
+        what = self.downloads.take(action.run_id, action.site.domain if action.site else None)
+        return action if what is None else dataclasses.replace(action, approved_download=what)
+
+    def _allowed(self, action: ProposedAction, decision: Decision, args: Any, ctx: CallContext) -> None:
+        """The call will run: leave the element it was decided on for the act's ``expect_*`` check, and
+        record a download it starts with the user's approval."""
+        state = getattr(ctx, "state", None)
+        if action.element is not None and action.ref is not None and isinstance(state, dict):
+            expected = state.setdefault(EXPECTED_ELEMENTS, {})
+            key = (_tab_of(args, ctx), action.ref)
+            expected.pop(key, None)
+            expected[key] = (action.element.role, action.element.name)
+            while len(expected) > _MAX_EXPECTED:
+                del expected[next(iter(expected))]
+        verb = decision.irreversible.verb if decision.irreversible else None
+        if verb == "download" and action.action is not ActionClass.DOWNLOAD and action.run_id is not None:
+            what = (f'{action.element.role} "{action.element.name[:80]}"' if action.element
+                    else f"the approved {action.tool}")
+            self.downloads.add(action.run_id, action.site.domain if action.site else None, what)
+
+    async def ask_user(self, request: ApprovalRequest, action: ProposedAction | None, ctx: CallContext,
+                       seq: int | None = None) -> Answer:
+        """Ask the broker about ``request`` and audit the answer (``kind="approval"``). Raises NeedsYou for
+        an unattended run (audited); a cancellation is audited and propagates."""
+        assert self.broker is not None
+        info = run_info_of(ctx)
+        base: dict[str, Any] = {"decision_seq": seq, "verb": request.verb, "domain": request.domain}
+        tool, cls = request.tool, request.action
+        try:
+            answer = await self.broker.ask(ctx.run_id, request, unattended=info.unattended, emit=info.emit,
+                                           task_id=(action.task_id if action else None) or info.task_id)
+        except NeedsYou:
+            self._audit_approval(ctx, tool, cls, "needs_you", None, base)
+            raise
+        except asyncio.CancelledError:
+            self._audit_approval(ctx, tool, cls, "cancelled", None, base)
+            raise
+        detail = {**base, "approval_id": answer.approval_id, "by": answer.by, "lifetime": answer.lifetime,
+                  "timed_out": answer.timed_out, "grants": [g.id for g in answer.grants]}
+        self._audit_approval(ctx, tool, cls, "allow" if answer.allowed else "deny",
+                             answer.grants[0].id if answer.grants else None, detail)
+        return answer
+
+    def _audit_approval(self, ctx: CallContext, tool: str, cls: str, decision: str, grant_id: str | None,
+                        detail: dict[str, Any]) -> None:
+        self.audit.append(time=self._ms(), actor="user" if decision in ("allow", "deny") else self._actor,
+                          kind="approval", run_id=ctx.run_id, tool=tool, action=cls, decision=decision,
+                          grant_id=grant_id, detail=detail)
+
+    def _with_task(self, action: ProposedAction, ctx: CallContext) -> ProposedAction:
+        """Task grants are scoped to the run's task id (the run's own id unless a scheduler set one)."""
+        if action.task_id is not None:
+            return action
+        task_id = run_info_of(ctx).task_id or ctx.run_id
+        return dataclasses.replace(action, task_id=task_id)
+
+    def _with_flows(self, action: ProposedAction, ctx: CallContext) -> ProposedAction:
+        """Mark data about to leave that the run read on another origin (the data-flow guard)."""
+        if action.action not in _CARRIES_DATA and not action.data_out:
+            return action
+        trusted = run_info_of(ctx).task
+        outs = list(action.data_out)
+        if action.action is ActionClass.NAVIGATE and action.url is not None:
+            if self.flows.linked(ctx.run_id, action.url):
+                return action  # a link a page showed: it carries nothing the page did not publish itself
+            parts = urllib.parse.urlsplit(action.url)
+            rest = urllib.parse.unquote(parts.path + ("#" + parts.fragment if parts.fragment else ""))
+            if len(rest.strip("/#")) >= 6:
+                outs.append(DataOut(rest, action.url))
+        marked: list[DataOut] = []
+        found = False
+        for out in outs:
+            flow = self.flows.find(ctx.run_id, out.text, out.destination, trusted=trusted)
+            if flow is not None:
+                marked.append(dataclasses.replace(out, source=flow.source, matched=flow.matched))
+                found = True
+            elif out in action.data_out:
+                marked.append(out)
+        return dataclasses.replace(action, data_out=tuple(marked)) if found else action
 
     async def after_call(self, tool: ToolLike, args: Any, ctx: CallContext, result: Any) -> None:
         """Record the outcome (``ok``; ``error:<code>`` for an error result or exception) and learn the
         elements a snapshot or an action's delta names. Raises AuditUnavailable."""
-        seq = self._pending.pop(self._key(ctx, args), None)
+        seq, url = self._pending.pop(self._key(ctx, args), (None, None))
         if isinstance(result, WebBridgeError):
             outcome = f"error:{result.code}"
         elif isinstance(result, BaseException):
@@ -200,6 +379,10 @@ class PolicyHook:
             if isinstance(content, str) and _is_snapshot_text(data):
                 tab = data.get("tab_id")
                 self.elements.learn(ctx.run_id, tab if isinstance(tab, int) else ctx.tab_id, content)
+            untrusted = getattr(result, "untrusted", False)
+            if isinstance(content, str) and untrusted and tool.action in WEB_CLASSES:
+                page = _opt_str(data.get("url")) if isinstance(data, dict) else None
+                self.flows.record(ctx.run_id, page or url, content)
         self.audit.append(
             time=self._ms(), actor=self._actor, kind="outcome", run_id=ctx.run_id, tool=tool.name,
             action=tool.action.value, outcome=outcome, detail={"decision_seq": seq, "tab_id": ctx.tab_id},
@@ -247,8 +430,8 @@ class PolicyHook:
         )
         return decision, entry.seq
 
-    def _remember(self, ctx: CallContext, args: Any, seq: int) -> None:
-        self._pending[self._key(ctx, args)] = seq
+    def _remember(self, ctx: CallContext, args: Any, seq: int, url: str | None) -> None:
+        self._pending[self._key(ctx, args)] = (seq, url)
         while len(self._pending) > _MAX_PENDING:
             self._pending.popitem(last=False)
 

@@ -7,7 +7,9 @@ snapshot format (docs/PROTOCOL.md §5.2)::
 
     <indent><role> "<name>" <ref> <states…> ="<value>"
 
-Text lines (``- text``) never match, so page text cannot forge an element line; a ref named twice
+An action's delta marks lines ``+ `` (added) and ``~ `` (changed, as it is now); those are read too, so a
+button renamed by the page is known under its new name. Text lines (``- text``, in a delta ``+ - text``)
+never match, so page text cannot forge an element line; a ref named twice
 with different elements in one text is forgotten (the decision then asks). The name is the element's
 accessible name as the browser computed it: a page can label a "Buy" button "Next" with ``aria-label``; that
 limit is in SECURITY.md. Memory is bounded: the most recent runs and refs only.
@@ -20,12 +22,17 @@ import re
 from collections import OrderedDict
 
 _LINE = re.compile(
-    r'^[ \t]*(?P<role>[a-z][a-z0-9]*)'  # indent, role
+    r'^(?:[+~] )?'  # a delta's "added" or "changed" mark (a "- " line is text or gone: never matched)
+    r'[ \t]*(?P<role>[a-z][a-z0-9]*)'  # indent, role
     r'(?: (?P<name>"(?:[^"\\]|\\.)*"))?'  # the name as a JSON string
     r" (?P<ref>f[0-9]{1,4}e[0-9]{1,9})(?=\s|$)",  # the ref
     re.MULTILINE,
 )
 MAX_RUNS = 64
+#: ``ctx.state`` key: ``(tab_id, ref) -> (role, name)`` of the element the policy decided a call on; the
+#: browser tools send it with the action as ``expect_role``/``expect_name``, so the extension acts only on
+#: an element that still is that one (W6: 6008 ``target_changed`` otherwise).
+EXPECTED_ELEMENTS = "policy.expected_elements"
 MAX_REFS_PER_TAB = 50_000
 
 
@@ -74,4 +81,4 @@ class ElementMemory:
         self._runs.pop(run_id, None)
 
 
-__all__ = ["ElementMemory"]
+__all__ = ["EXPECTED_ELEMENTS", "ElementMemory"]

@@ -174,6 +174,10 @@ class Act(Message):
     dy: SafeInt | None = None
     input: Literal["auto", "dom", "trusted"] = "auto"
     delta: bool = True
+    #: The role and accessible name the snapshot gave ``ref`` (what the policy decided on): the live element
+    #: must still have them, also once the pointer has reached it, else 6008 and nothing is done (W6).
+    expect_role: Short | None = None
+    expect_name: Text | None = None
 
 
 class ActResult(Message):
@@ -182,6 +186,35 @@ class ActResult(Message):
     input_used: Literal["dom", "trusted", "none"]
     navigated: bool
     delta: PageText | None = None
+
+
+class Describe(Message):
+    """What a ref is right now, read from the live element (never from a snapshot or the model): its role
+    and accessible name, the form it belongs to (action URL, method, whether activating it submits that
+    form, the form's field values), a link's ``href`` and the URL of its document. Read-only. Errors: 6005
+    no such tab, 6001 stale ref."""
+
+    kind: Literal["page.describe"] = "page.describe"
+    tab_id: TabId
+    ref: Ref
+
+
+class Described(Message):
+    kind: Literal["page.describe.result"] = "page.describe.result"
+    role: Short
+    name: Text
+    #: The document the element is in (a frame's own URL for an element in a frame).
+    frame_url: Text
+    #: The resolved action URL of the element's form (its own ``formaction`` for a submit button that has
+    #: one), and the method (``get``, ``post``, ``dialog``).
+    form_action: Text | None = None
+    form_method: Short | None = None
+    #: Activating the element submits its form: a submit button, or a field where Enter submits.
+    submits: bool = False
+    #: The values of the form's fields (text-like inputs, textareas, selects; at most 64 and 8000 characters).
+    fields: Annotated[list[Text], Field(max_length=64, default_factory=list)]
+    #: The resolved ``href`` of the link the element is or is in.
+    href: Text | None = None
 
 
 # --- waiting -----------------------------------------------------------------------------------------
@@ -216,6 +249,7 @@ REQUESTS: tuple[tuple[type[Message], type[Message]], ...] = (
     (Snapshot, SnapshotResult),
     (PageTextRequest, PageTextResult),
     (Act, ActResult),
+    (Describe, Described),
     (WaitFor, WaitResult),
 )
 
@@ -223,6 +257,8 @@ __all__ = [
     "REQUESTS",
     "Act",
     "ActResult",
+    "Describe",
+    "Described",
     "Done",
     "Model",
     "Navigate",

@@ -287,8 +287,9 @@ def _browser_infos() -> list[KindInfo]:
     from webbridge.protocol.browser_kinds import REQUESTS as BROWSER
     from webbridge.protocol.capture_kinds import REQUESTS as CAPTURE
     from webbridge.protocol.page_io_kinds import REQUESTS as PAGE_IO
+    from webbridge.protocol.tab_control_kinds import REQUESTS as TAB_CONTROL
 
-    REQUESTS = (*BROWSER, *PAGE_IO, *CAPTURE)
+    REQUESTS = (*BROWSER, *PAGE_IO, *CAPTURE, *TAB_CONTROL)
     infos = []
     for request, reply in REQUESTS:
         infos.append(_info(request, "request", "d2e", reply=reply))
@@ -299,8 +300,13 @@ def _browser_infos() -> list[KindInfo]:
 
 
 def _run_infos() -> list[KindInfo]:
-    from webbridge.protocol.run_kinds import EVENTS, REQUESTS
+    from webbridge.protocol.policy_kinds import EVENTS as POLICY_EVENTS
+    from webbridge.protocol.policy_kinds import REQUESTS as POLICY
+    from webbridge.protocol.run_kinds import EVENTS as RUN_EVENTS
+    from webbridge.protocol.run_kinds import REQUESTS as RUN
 
+    REQUESTS = (*RUN, *POLICY)
+    EVENTS = (*RUN_EVENTS, *POLICY_EVENTS)
     infos = []
     for request, reply in REQUESTS:
         infos.append(_info(request, "request", "e2d", reply=reply))

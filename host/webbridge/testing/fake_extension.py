@@ -20,8 +20,10 @@ Typical use::
         result = await fake.echo("x" * 8_000_000, mode="digest")
         fake.assert_clean()
 
-While a session is open the fake answers ``browser.info`` (with :attr:`tabs`), ``ping`` and ``key.rotate``
-(replacing :attr:`secret` by ``S'``, so the next connection must use it). Add or replace handlers in
+While a session is open the fake answers ``browser.info`` and ``tabs.list`` (with :attr:`tabs`), ``ping``,
+``key.rotate``
+(replacing :attr:`secret` by ``S'``, so the next connection must use it) and ``tab.control`` (kept in
+:attr:`tab_controls`). Add or replace handlers in
 :attr:`handlers` before :meth:`open_session`. Hostile tests use the raw helpers (:meth:`send_raw`,
 :meth:`send_frame`, :meth:`send_json`, :meth:`send_plain`) and read what comes back with
 :meth:`next_plain` and :meth:`wait_closed`; :attr:`sent_frames` keeps the last frames sent (to replay
@@ -56,6 +58,7 @@ from webbridge.meta import EXTENSION_ID, PROTOCOL, origin_of
 from webbridge.protocol import frames, framing, jsonstrict
 from webbridge.protocol.b64url import decode as b64d
 from webbridge.protocol.b64url import encode as b64e
+from webbridge.protocol.browser_kinds import TabsList, TabsListResult
 from webbridge.protocol.channel import Channel, Handler
 from webbridge.protocol.messages import (
     BrowserDesc,
@@ -79,6 +82,7 @@ from webbridge.protocol.messages import (
 )
 from webbridge.protocol.pairing import PairingInitiator, respond_rotation
 from webbridge.protocol.session import Clock, Session, now_ms
+from webbridge.protocol.tab_control_kinds import TabControl, TabControlled
 
 __all__ = ["DEFAULT_TABS", "FakeExtension"]
 
@@ -143,7 +147,11 @@ class FakeExtension:
             "browser.info": self._on_browser_info,
             "ping": self._on_ping,
             "key.rotate": self._on_key_rotate,
+            "tab.control": self._on_tab_control,
+            "tabs.list": self._on_tabs_list,
         }
+        #: The ``tab.control`` requests received (visible control: which run controls which tab), in order.
+        self.tab_controls: list[TabControl] = []
         #: Protocol breaches seen from the host (oversize down frame, bad JSON, bad chunk, bad MAC...).
         self.violations: list[WebBridgeError] = []
         #: The last plain ``error`` frame the host sent (3001-3005 end the session, §3).
@@ -491,6 +499,17 @@ class FakeExtension:
 
     async def _on_ping(self, msg: Message) -> Message:
         return Pong(time=self.clock())
+
+    async def _on_tabs_list(self, msg: Message) -> Message:
+        assert isinstance(msg, TabsList)
+        url, title = (msg.url or "").casefold(), (msg.title or "").casefold()
+        tabs = [t for t in self.tabs if url in t.url.casefold() and title in t.title.casefold()]
+        return TabsListResult(tabs=tabs)
+
+    async def _on_tab_control(self, msg: Message) -> Message:
+        assert isinstance(msg, TabControl)
+        self.tab_controls.append(msg)
+        return TabControlled(tab_id=msg.tab_id, shown=msg.on, group_id=1 if msg.group else None)
 
     async def _on_key_rotate(self, msg: Message) -> Message:
         assert isinstance(msg, KeyRotate)

@@ -41,6 +41,8 @@ from ..protocol.browser_kinds import (
     Act,
     ActionName,
     ActResult,
+    Describe,
+    Described,
     Done,
     Navigate,
     Navigated,
@@ -280,16 +282,25 @@ async def act(
     dy: int | None = None,
     input: Literal["auto", "dom", "trusted"] = "auto",
     delta: bool = True,
+    expect_role: str | None = None,
+    expect_name: str | None = None,
 ) -> ActResult:
     """One action on one element (or the page). Raises StaleRef, NavigatedAway (``expect_url`` no longer
-    matches, W6), NotActionable, ActionFailed; never acts on another element instead."""
+    matches, W6), TargetChanged (the live element lost ``expect_role``/``expect_name``, W6), NotActionable,
+    ActionFailed; never acts on another element instead."""
     msg = _build(
         Act,
         tab_id=tab_id, action=action, ref=ref, expect_url=expect_url, text=text,
         values=None if values is None else list(values), checked=checked, keys=keys, dx=dx, dy=dy,
-        input=input, delta=delta,
+        input=input, delta=delta, expect_role=expect_role, expect_name=expect_name,
     )  # fmt: skip
     return await _call(bridge, msg, ActResult)
+
+
+async def describe(bridge: BridgeLike, tab_id: int, ref: str) -> Described:
+    """What ``ref`` is now, from the live element: role, name, its form's action, method, fields and
+    whether activating it submits, a link's href (read-only). Raises StaleRef, TabNotFound."""
+    return await _call(bridge, _build(Describe, tab_id=tab_id, ref=ref), Described)
 
 
 __all__ = [
@@ -299,6 +310,7 @@ __all__ = [
     "act",
     "activate_tab",
     "close_tab",
+    "describe",
     "find_tab",
     "navigate",
     "open_tab",

@@ -7,7 +7,9 @@ the current one. Results are short text for the model plus structured ``data``; 
 Safety the wrappers add on top of :mod:`.browser`:
 
 - actions carry ``expect_url``, the URL this run last saw the tab on (from a snapshot, page text, a
-  navigation or the previous action), so a ref is never used on a page the model has not seen (6002);
+  navigation or the previous action), so a ref is never used on a page the model has not seen (6002), and
+  ``expect_role``/``expect_name``, the element the policy decided the call on
+  (``ctx.state[EXPECTED_ELEMENTS]``), so a ref whose element changed is not acted on (6008);
 - a tool whose effect depends on its arguments (``press`` with Enter, ``type_text`` with ``submit``)
   declares the stronger :class:`ActionClass` for those calls (``classify``), so the policy sees a submit.
 
@@ -27,9 +29,10 @@ from pydantic import BaseModel, Field
 
 from ..errors import BadToolArguments, InvalidMessage, NoBrowser, NoTab
 from ..policy.actions import ActionClass
+from ..policy.page_elements import EXPECTED_ELEMENTS
 from ..protocol.browser_kinds import ActionName, ActResult, Ref
 from ..protocol.fields import Tab
-from . import browser
+from . import browser, tab_scope
 from .registry import BridgeHandle, RegisteredTool, ToolContext, ToolResult, tool
 
 T = TypeVar("T")
@@ -63,6 +66,15 @@ def tab_of(ctx: ToolContext, tab_id: int | None) -> int:
     return ctx.tab_id
 
 
+async def acting_tab(ctx: ToolContext, tab_id: int | None) -> tuple[BridgeHandle, int]:
+    """The bridge, and the tab a tool works in (``tab_id`` or the current tab) once the run may use it
+    (:func:`.tab_scope.enter`, which also marks it controlled by the run). Raises :class:`NoBrowser`,
+    :class:`NoTab`, :class:`~webbridge.errors.TabNotGranted` (7130) and ``TabNotFound`` (6005)."""
+    bridge, tid = bridge_of(ctx), tab_of(ctx, tab_id)
+    await tab_scope.enter(ctx, bridge, tid)
+    return bridge, tid
+
+
 def seen(ctx: ToolContext, tab_id: int, url: str | None = None) -> str | None:
     """The URL this run last saw ``tab_id`` on; with ``url``, record it first."""
     urls: dict[int, str] = ctx.state.setdefault(SEEN_URLS, {})
@@ -85,14 +97,16 @@ async def checked_args(call: Awaitable[T]) -> T:
         raise BadToolArguments(exc.message) from None
 
 
-def _tab_line(t: Tab, current: int | None) -> str:
-    marks = [m for m, on in (("active", t.active), ("current", t.id == current)) if on]
+def _tab_line(t: Tab, current: int | None, off_limits: bool = False) -> str:
+    flags = (("active", t.active), ("current", t.id == current), ("off-limits", off_limits))
+    marks = [m for m, on in flags if on]
     extra = f" ({', '.join(marks)})" if marks else ""
     return f"[{t.id}] {t.title or '(no title)'} — {t.url}{extra}"
 
 
-def _group(ctx: ToolContext) -> str:
-    return f"WebBridge {ctx.run_id[:8]}"
+def _group(ctx: ToolContext) -> str | None:
+    # A run's tabs join its own group through tab.control (tab_scope.adopt), titled after the task.
+    return None if tab_scope.scope_of(ctx) is not None else f"WebBridge {ctx.run_id[:8]}"
 
 
 # --- tabs -------------------------------------------------------------------------------------------------
@@ -104,14 +118,19 @@ async def tabs_list(
     url: Annotated[str | None, Field(max_length=8192)] = None,
     title: Annotated[str | None, Field(max_length=8192)] = None,
 ) -> ToolResult:
-    """List the open tabs (id, title, URL). Filter by text contained in the URL or title.
+    """List the open tabs (id, title, URL). Filter by text contained in the URL or title. Tabs marked
+    off-limits are the user's own, which this task does not name: leave them alone.
 
     Args:
         url: Keep tabs whose URL contains this text.
         title: Keep tabs whose title contains this text.
     """
     tabs = await checked_args(browser.tabs_list(bridge_of(ctx), url=url, title=title))
-    lines = [_tab_line(t, ctx.tab_id) for t in tabs] or ["no tabs match"]
+    scope = tab_scope.scope_of(ctx)  # in a run, the user's tabs this task may not use are marked
+    lines = [
+        _tab_line(t, ctx.tab_id, off_limits=scope is not None and not tab_scope.may_use(scope, t))
+        for t in tabs
+    ] or ["no tabs match"]
     return ToolResult("\n".join(lines), untrusted=True, data=[t.model_dump(mode="json") for t in tabs])
 
 
@@ -125,7 +144,9 @@ async def tab_open(
         url: Absolute http(s) URL.
         active: Also show it to the user (bring it to the front).
     """
-    t = await checked_args(browser.open_tab(bridge_of(ctx), url, active=active, group=_group(ctx)))
+    bridge = bridge_of(ctx)
+    t = await checked_args(browser.open_tab(bridge, url, active=active, group=_group(ctx)))
+    await tab_scope.adopt(ctx, bridge, t)
     ctx.tab_id = t.id
     seen(ctx, t.id, t.url)
     return ToolResult(
@@ -140,7 +161,8 @@ async def tab_activate(ctx: ToolContext, tab_id: Annotated[int, Field(ge=0)]) ->
     Args:
         tab_id: Tab id from tabs_list.
     """
-    t = await checked_args(browser.activate_tab(bridge_of(ctx), tab_id))
+    bridge, _ = await acting_tab(ctx, tab_id)
+    t = await checked_args(browser.activate_tab(bridge, tab_id))
     ctx.tab_id = t.id
     return ToolResult(
         f"Current tab {t.id}: {t.title or '(no title)'} — {t.url}", data=t.model_dump(mode="json")
@@ -150,9 +172,11 @@ async def tab_activate(ctx: ToolContext, tab_id: Annotated[int, Field(ge=0)]) ->
 @tool(action=ActionClass.INTERACT)
 async def tab_close(ctx: ToolContext, tab_id: TabArg = None) -> ToolResult:
     """Close a tab (default: the current tab)."""
-    tid = tab_of(ctx, tab_id)
-    await checked_args(browser.close_tab(bridge_of(ctx), tid))
+    bridge, tid = await acting_tab(ctx, tab_id)
+    await checked_args(browser.close_tab(bridge, tid))
     ctx.state.get(SEEN_URLS, {}).pop(tid, None)
+    if (scope := tab_scope.scope_of(ctx)) is not None:
+        scope.forget(tid)
     if ctx.tab_id == tid:
         ctx.tab_id = None
     return ToolResult(f"Closed tab {tid}", data={"tab_id": tid})
@@ -176,7 +200,7 @@ async def navigate(
     """
     if (url is None) == (go is None):
         raise BadToolArguments("navigate needs exactly one of url or go")
-    bridge, tid = bridge_of(ctx), tab_of(ctx, tab_id)
+    bridge, tid = await acting_tab(ctx, tab_id)
     nav = await checked_args(browser.navigate(bridge, tid, url, action=go or "goto"))
     seen(ctx, tid, nav.url)
     return ToolResult(
@@ -206,7 +230,7 @@ async def snapshot(
         raise BadToolArguments("snapshot mode subtree needs ref")
     if mode == "find" and query is None and role is None:
         raise BadToolArguments("snapshot mode find needs query or role")
-    bridge, tid = bridge_of(ctx), tab_of(ctx, tab_id)
+    bridge, tid = await acting_tab(ctx, tab_id)
     snap = await checked_args(browser.snapshot(bridge, tid, mode=mode, ref=ref, query=query, role=role))
     seen(ctx, tid, snap.url)
     cut = ", truncated: use find or subtree for the rest" if snap.truncated else ""
@@ -226,7 +250,7 @@ async def page_text(
     Args:
         max_chars: Cut the text after this many characters.
     """
-    bridge, tid = bridge_of(ctx), tab_of(ctx, tab_id)
+    bridge, tid = await acting_tab(ctx, tab_id)
     res = await checked_args(browser.page_text(bridge, tid, max_chars=max_chars))
     seen(ctx, tid, res.url)
     cut = "\n[truncated]" if res.truncated else ""
@@ -257,7 +281,7 @@ async def wait_for(
     """
     if sum(c is not None for c in (text, ref, url, state)) != 1:
         raise BadToolArguments("wait_for needs exactly one of text, ref, url, state")
-    bridge, tid = bridge_of(ctx), tab_of(ctx, tab_id)
+    bridge, tid = await acting_tab(ctx, tab_id)
     res = await checked_args(
         browser.wait_for(bridge, tid, text=text, ref=ref, url=url, state=state, timeout_ms=timeout_ms)
     )
@@ -272,7 +296,12 @@ async def wait_for(
 
 
 async def _act(ctx: ToolContext, tab_id: int | None, what: str, action: ActionName, **kw: Any) -> ToolResult:
-    bridge, tid = bridge_of(ctx), tab_of(ctx, tab_id)
+    bridge, tid = await acting_tab(ctx, tab_id)
+    # The role and name the policy decided this call on (from the snapshot the model read): the extension
+    # acts only if the live element still has them (W6: 6008 target_changed, nothing done).
+    expected = ctx.state.get(EXPECTED_ELEMENTS, {}).get((tid, kw.get("ref")))
+    if expected is not None:
+        kw["expect_role"], kw["expect_name"] = expected
     res: ActResult = await checked_args(browser.act(bridge, tid, action, expect_url=seen(ctx, tid), **kw))
     seen(ctx, tid, res.url)
     lines = [f"{what}" + (f"; the tab navigated to {res.url}" if res.navigated else "")]
@@ -433,4 +462,4 @@ BROWSER_TOOLS: tuple[RegisteredTool, ...] = (
     scroll,
 )
 
-__all__ = ["BROWSER_TOOLS", "SEEN_URLS", "bridge_of", "checked_args", "seen", "tab_of"]
+__all__ = ["BROWSER_TOOLS", "SEEN_URLS", "acting_tab", "bridge_of", "checked_args", "seen", "tab_of"]

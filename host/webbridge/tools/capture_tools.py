@@ -40,7 +40,7 @@ from ..errors import BadToolArguments, OutputRefused, PathRefused
 from ..policy.actions import ActionClass
 from ..protocol.browser_kinds import Ref
 from . import _paths, browser
-from .browser_tools import OptRefArg, RefArg, TabArg, Timeout, bridge_of, checked_args, seen, tab_of
+from .browser_tools import OptRefArg, RefArg, TabArg, Timeout, acting_tab, bridge_of, checked_args, seen
 from .registry import RegisteredTool, ToolContext, ToolResult, tool
 
 #: ``ctx.state`` key: extra absolute folders uploads may come from (set by the daemon, never by a tool).
@@ -96,7 +96,7 @@ async def screenshot(
     ref: OptRefArg = None,
     format: Literal["png", "jpeg"] = "png",
     quality: Annotated[int | None, Field(ge=0, le=100, description="JPEG quality 0-100")] = None,
-    name: NameArg = None,
+    filename: NameArg = None,
     tab_id: TabArg = None,
 ) -> ToolResult:
     """Take a screenshot of the visible part of the page, the whole page, or one element; saved as a file.
@@ -110,10 +110,10 @@ async def screenshot(
         raise BadToolArguments("screenshot: give ref with area element, and only then")
     if quality is not None and format != "jpeg":
         raise BadToolArguments("screenshot: quality applies to jpeg only")
-    bridge, tid = bridge_of(ctx), tab_of(ctx, tab_id)
+    bridge, tid = await acting_tab(ctx, tab_id)
     folder = await asyncio.to_thread(artifacts_dir, ctx)
     shot = await checked_args(
-        browser.screenshot(bridge, tid, out_dir=folder, name=name, area=area, ref=ref, format=format,
+        browser.screenshot(bridge, tid, out_dir=folder, name=filename, area=area, ref=ref, format=format,
                            quality=quality, expect_url=seen(ctx, tid))
     )  # fmt: skip
     what = {"viewport": "the visible part of", "full": "the whole of", "element": f"element {ref} of"}[area]
@@ -133,7 +133,7 @@ async def save_pdf(
     paper: Literal["a4", "letter"] = "a4",
     landscape: bool = False,
     background: bool = True,
-    name: NameArg = None,
+    filename: NameArg = None,
     tab_id: TabArg = None,
 ) -> ToolResult:
     """Save the page as a PDF file, laid out as the browser would print it.
@@ -143,10 +143,10 @@ async def save_pdf(
         landscape: Landscape instead of portrait.
         background: Print background colours and images.
     """
-    bridge, tid = bridge_of(ctx), tab_of(ctx, tab_id)
+    bridge, tid = await acting_tab(ctx, tab_id)
     folder = await asyncio.to_thread(artifacts_dir, ctx)
     pdf = await checked_args(
-        browser.save_pdf(bridge, tid, out_dir=folder, name=name, paper=paper, landscape=landscape,
+        browser.save_pdf(bridge, tid, out_dir=folder, name=filename, paper=paper, landscape=landscape,
                          background=background, expect_url=seen(ctx, tid))
     )  # fmt: skip
     data = {"path": str(pdf.path), "size": pdf.size, "url": pdf.url, "tab_id": tid}
@@ -181,6 +181,8 @@ async def download_wait(
         raise BadToolArguments("download_wait: give tab_id or any_tab, not both")
     bridge = bridge_of(ctx)
     tid = None if any_tab else (tab_id if tab_id is not None else ctx.tab_id)
+    if tid is not None:
+        bridge, tid = await acting_tab(ctx, tid)
     now_ms = int(time.time() * 1000)
     since_ms = max(now_ms - since_seconds * 1000, int(ctx.state.get(LAST_DOWNLOAD_MS, 0)))
     res = await checked_args(
@@ -227,7 +229,7 @@ async def upload_files(
         ref: The file input's ref from the latest snapshot.
         paths: Files to upload: paths inside the workspace (e.g. reports/q3.pdf).
     """
-    bridge, tid = bridge_of(ctx), tab_of(ctx, tab_id)
+    bridge, tid = await acting_tab(ctx, tab_id)
     full = [_upload_path(ctx, p) for p in paths]
     res = await checked_args(
         browser.upload(bridge, tid, ref, full, allowed_roots=upload_roots(ctx), expect_url=seen(ctx, tid))
@@ -250,12 +252,13 @@ async def drag(
     Args:
         ref: The element to drag.
     """
-    bridge, tid = bridge_of(ctx), tab_of(ctx, tab_id)
+    bridge, tid = await acting_tab(ctx, tab_id)
     res = await checked_args(browser.drag(bridge, tid, ref, to, expect_url=seen(ctx, tid)))
     seen(ctx, tid, res.url)
     took = "the target accepted the drop" if res.accepted else "the target did not signal that it accepted"
     how = "mouse input" if res.input_used == "trusted" else "drag events"
-    data = res.model_dump(mode="json", exclude={"kind"}) | {"tab_id": tid}
+    # Not ``input_used``: the policy hook reads results carrying that key as snapshot-format deltas.
+    data = {"url": res.url, "input": res.input_used, "accepted": res.accepted, "tab_id": tid}
     return ToolResult(f"Dragged {ref} onto {to} with {how}; {took}", data=data)
 
 

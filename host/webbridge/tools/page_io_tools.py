@@ -38,7 +38,7 @@ from ..protocol.page_io_kinds import (
     NetworkRequest,
 )
 from . import browser
-from .browser_tools import TabArg, bridge_of, checked_args, tab_of
+from .browser_tools import TabArg, acting_tab, checked_args
 from .registry import RegisteredTool, ToolContext, ToolResult, tool
 
 #: ``ctx.state`` keys: tab id -> the ``next`` cursor of the previous console / network read of this run.
@@ -69,8 +69,8 @@ def _describe(d: Dialog) -> str:
 @tool(action=ActionClass.READ)
 async def dialog_state(ctx: ToolContext, tab_id: TabArg = None) -> ToolResult:
     """Check whether a JavaScript dialog (alert, confirm, prompt, leave-page) is blocking the tab."""
-    tid = tab_of(ctx, tab_id)
-    res = await checked_args(browser.dialog_state(bridge_of(ctx), tid))
+    bridge, tid = await acting_tab(ctx, tab_id)
+    res = await checked_args(browser.dialog_state(bridge, tid))
     data = res.model_dump(mode="json", exclude={"kind"}) | {"tab_id": tid}
     if res.dialog is None:
         note = "" if res.watched else " (the tab is not watched for dialogs yet)"
@@ -104,7 +104,7 @@ async def handle_dialog(
     """
     if prompt_text is not None and action != "accept":
         raise BadToolArguments("handle_dialog: prompt_text goes with accept only")
-    bridge, tid = bridge_of(ctx), tab_of(ctx, tab_id)
+    bridge, tid = await acting_tab(ctx, tab_id)
     if action == "accept" and not leave_page:
         state = await checked_args(browser.dialog_state(bridge, tid))
         if state.dialog is not None and state.dialog.type == "beforeunload":
@@ -147,10 +147,10 @@ async def console_messages(
         levels: Only these levels (debug, log, info, warning, error).
         from_start: Read from the first recorded message, not only the new ones.
     """
-    tid = tab_of(ctx, tab_id)
+    bridge, tid = await acting_tab(ctx, tab_id)
     since = _cursor(ctx, CONSOLE_CURSOR, tid, from_start)
     res = await checked_args(
-        browser.console_messages(bridge_of(ctx), tid, since=since, limit=limit, levels=levels)
+        browser.console_messages(bridge, tid, since=since, limit=limit, levels=levels)
     )
     ctx.state[CONSOLE_CURSOR][tid] = res.next
     lines = [_console_line(m) for m in res.messages] or ["No new console messages."]
@@ -184,9 +184,9 @@ async def network_requests(
         url: Only requests whose URL contains this text.
         from_start: Read from the first recorded request, not only the new ones.
     """
-    tid = tab_of(ctx, tab_id)
+    bridge, tid = await acting_tab(ctx, tab_id)
     since = _cursor(ctx, NETWORK_CURSOR, tid, from_start)
-    res = await checked_args(browser.network_requests(bridge_of(ctx), tid, since=since, limit=limit, url=url))
+    res = await checked_args(browser.network_requests(bridge, tid, since=since, limit=limit, url=url))
     ctx.state[NETWORK_CURSOR][tid] = res.next
     lines = [_request_line(r) for r in res.requests] or ["No new requests."]
     if res.dropped:
@@ -215,8 +215,8 @@ async def evaluate(
         args: Arguments for the function.
         timeout_ms: Give up after this many milliseconds.
     """
-    tid = tab_of(ctx, tab_id)
-    res = await checked_args(browser.evaluate(bridge_of(ctx), tid, script, args or (), timeout_ms=timeout_ms))
+    bridge, tid = await acting_tab(ctx, tab_id)
+    res = await checked_args(browser.evaluate(bridge, tid, script, args or (), timeout_ms=timeout_ms))
     shown = json.dumps(res.value, ensure_ascii=False)
     data = res.model_dump(mode="json", exclude={"kind"}) | {"tab_id": tid}
     return ToolResult(f"Result ({res.type}): {shown}", untrusted=True, data=data)
