@@ -91,3 +91,6 @@ def test_no_unapproved_sensitive_action_reaches_any_site(attack_lab: Lab, attack
     assert summary["reached"] == [], f"{attack}: an unapproved action reached a site: {summary['reached']}"
     assert record.unaudited() == [], f"{attack}: attempts missing from the audit log"
     assert record.approvals or all(d["decision"] != "ask" for d in record.decisions)
+    # W9: instructions found in page content are shown to the user (a warning in the run's steps)
+    notices = [e["message"] for e in record.events if e["type"] == "run.notice"]
+    assert any("addressed to the agent" in m for m in notices), f"{attack}: page instructions not shown"

@@ -53,6 +53,7 @@ from .events import (
     ToolStarted,
 )
 from .guards import ProgressGuard, RepeatGuard, Verdict
+from .injection import find_instructions
 
 log = logging.getLogger("webbridge.agent.loop")
 
@@ -62,6 +63,8 @@ PIECE_CHARS = 64
 SUMMARY_CHARS = 160
 #: ToolStarted shows argument text up to this size.
 ARGS_CHARS = 10_000
+#: At most this many distinct "instructions found in page content" notices per run.
+MAX_SHOWN_INSTRUCTIONS = 20
 
 
 class ToolRunner(Protocol):
@@ -120,6 +123,8 @@ class AgentLoop:
         self.messages: list[ChatMessage] = []
         self._pinned = 0
         self._usage_mark = Usage()
+        #: Passages already shown to the user as "instructions found in page content" (W9), bounded.
+        self._instructions_shown: set[str] = set()
 
     async def run(self, opening: Sequence[ChatMessage]) -> RunFinished:
         """Run from the ``opening`` messages (system prompt, task, attached context: kept through every
@@ -279,6 +284,8 @@ class AgentLoop:
                     artifacts=tuple(result.artifacts),
                     error_code=result.error_code,
                 )
+                if result.untrusted and not result.is_error:
+                    self._show_instructions(call.name, result.content)
 
         try:
             if len(calls) == 1:
@@ -317,6 +324,20 @@ class AgentLoop:
         for call, result in zip(calls, done, strict=True):
             self._add(_tool_message(call, result))
         return done
+
+    def _show_instructions(self, tool: str, text: str) -> None:
+        """Show the user passages of page content that read like orders to the agent (W9). They change
+        nothing: the model already sees the text as untrusted data and the policy decides every action."""
+        for passage in find_instructions(text):
+            if passage in self._instructions_shown or len(self._instructions_shown) >= MAX_SHOWN_INSTRUCTIONS:
+                continue
+            self._instructions_shown.add(passage)
+            self.emitter.emit(
+                Notice,
+                level="warning",
+                message=f"What {tool} read contains text addressed to the agent; it is only shown to you, "
+                f"not followed on its own, and it grants nothing: “{passage}”",
+            )
 
     # --- the end ------------------------------------------------------------------------------------------
 
