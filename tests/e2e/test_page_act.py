@@ -214,9 +214,10 @@ def test_stale_refs_are_errors_and_nothing_is_clicked(s: Session) -> None:
 
 
 def test_navigated_away_between_snapshot_and_action_w6(s: Session) -> None:
-    url = s.site.url("/leave?ms=600&to=/page/3")
+    url = s.site.url("/leave?ms=120000&to=/page/3")
     tab = goto(s, url)
     stay = ref_of(snap(s, tab, mode="full")["text"], "button", "Stay button")
+    s.page.evaluate("location.assign('/page/3')")  # the page leaves between the snapshot and the action
     s.page.wait_for_url(s.site.url("/page/3"))
     assert refused(s, tab, "click", ref=stay, expect_url=url) == (6002, "navigated_away")
     assert s.page.url == s.site.url("/page/3")  # nothing was clicked on the new page
