@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -205,6 +206,16 @@ def machine_notes() -> dict[str, Any]:
         "playwright": version("playwright"),
         "webbridge": version("webbridge"),
     }
+
+
+def write_results(path: str | Path, result: dict[str, Any]) -> Path:
+    """Write ``result`` as indented JSON to ``path`` (creating its folder); the path written. Raises
+    ValueError for a NaN or infinity (nothing written) and OSError when the file cannot be written."""
+    out = Path(path)
+    text = json.dumps(finite(result), indent=2) + "\n"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    return out
 
 
 def finite(obj: Any) -> Any:

@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import gc
 import itertools
-import json
 import os
 import shutil
 import sys
@@ -35,7 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench._support import finite, machine_notes, proc_status_kb, summary
+from bench._support import machine_notes, proc_status_kb, summary, write_results
 from webbridge.agent.budget import Budget
 from webbridge.agent.chat import ChatMessage, DeltaSink, ModelReply, ToolCall, ToolSpec, Usage
 from webbridge.agent.events import RunRequest
@@ -183,10 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"RSS growth over {runs_n + 1} runs of {steps} steps: {loop_rows['rss_growth_mb']} MB "
           f"vs target ≤ {TARGET_RSS_MB} MB for one: "
           f"{'met' if loop_rows['rss_met'] else 'MISSED'}")  # fmt: skip
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(finite(result), indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {out}")
+    print(f"\nwrote {write_results(args.out, result)}")
     return 0
 
 

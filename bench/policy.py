@@ -36,7 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench._support import finite, machine_notes, summary
+from bench._support import machine_notes, summary, write_results
 from webbridge.policy.actions import ActionClass
 from webbridge.policy.audit import AuditLog
 from webbridge.policy.decide import decide
@@ -332,10 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{TARGET_VERIFY_S} s: {'met' if v['met'] else 'MISSED'}; export {v['export_s']:.3f} s; "
         f"file {v['file_mb']} MB"
     )
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(finite(result), indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {out}")
+    print(f"\nwrote {write_results(args.out, result)}")
     return 0
 
 

@@ -11,13 +11,14 @@
  *   run kinds (the router has checked that the sender is one of our own pages).
  */
 
-import { Codes, RemoteError, WebBridgeError, asWebBridgeError } from "../protocol/errors.js";
+import { Codes, RemoteError, asWebBridgeError } from "../protocol/errors.js";
 import { applyApprovalEvent, pendingFromList } from "../ui/approval_view.js";
 import { PANEL_PORT } from "../ui/run_model.js";
 import * as notes from "./approval_notify.js";
 import { openChannel } from "./connection.js";
 import { panelCount, postPanelMessage } from "./panel_ports.js";
 import { refreshSummary, setSummaryFetcher } from "./policy_check.js";
+import { relayActions } from "./relay_actions.js";
 import { readState } from "./state.js";
 
 /**
@@ -152,16 +153,4 @@ export function approvalSyncStatus() {
  * The UI actions for the policy kinds: each sends the page's `body` as that request and answers the reply body.
  * @type {Record<string, import("./router.js").UiAction>}
  */
-export const policyUiActions = Object.fromEntries(
-  Object.entries(POLICY_KINDS).map(([kind, timeoutMs]) => [
-    kind,
-    async (/** @type {import("./router.js").UiMessage} */ msg) => {
-      const body = msg.body;
-      if (!body || typeof body !== "object" || Array.isArray(body)) {
-        throw new WebBridgeError(Codes.INVALID_MESSAGE, `${kind}: body must be an object`);
-      }
-      const reply = await openChannel().request(kind, /** @type {Record<string, unknown>} */ (body), { timeoutMs });
-      return reply.body;
-    },
-  ]),
-);
+export const policyUiActions = relayActions(POLICY_KINDS);

@@ -9,8 +9,7 @@
  * - Events reach the panel over a port (`panel_ports.js`).
  */
 
-import { Codes, WebBridgeError } from "../protocol/errors.js";
-import { openChannel } from "./connection.js";
+import { relayActions } from "./relay_actions.js";
 
 export const OPEN_PANEL_COMMAND = "open-side-panel";
 
@@ -48,16 +47,4 @@ export function onCommand(command, tab) {
  * The UI actions for the run kinds: each sends the panel's `body` as that request and answers the reply body.
  * @type {Record<string, import("./router.js").UiAction>}
  */
-export const runUiActions = Object.fromEntries(
-  Object.entries(RUN_KINDS).map(([kind, timeoutMs]) => [
-    kind,
-    async (/** @type {import("./router.js").UiMessage} */ msg) => {
-      const body = msg.body;
-      if (!body || typeof body !== "object" || Array.isArray(body)) {
-        throw new WebBridgeError(Codes.INVALID_MESSAGE, `${kind}: body must be an object`);
-      }
-      const reply = await openChannel().request(kind, /** @type {Record<string, unknown>} */ (body), { timeoutMs });
-      return reply.body;
-    },
-  ]),
-);
+export const runUiActions = relayActions(RUN_KINDS);

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,7 +30,7 @@ from webbridge.testing.obedient_model import attempts_of
 from ..conftest import WbEnv, make_wb
 from ..fixtures.attack_pages import HOST_RULES, SHOP_HOST, Attacker, serve_attacker
 from ..fixtures.site import FixtureSite, serve
-from ..process._scripted import use_model
+from ..process._scripted import model_server, use_model
 from .conftest import pair
 
 Answer = Literal["deny", "allow", "timeout"]
@@ -201,32 +199,10 @@ def _launch(playwright: Any, profile: Path, env: dict[str, str]) -> Browser:
 
 @contextmanager
 def obedient_model_server(api_key: str) -> Iterator[str]:
-    """``python -m webbridge.testing.model_server`` with the obedient handler; must exit 0 at the end."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "webbridge.testing.model_server",
-            "--handler",
-            "webbridge.testing.obedient_model:handler",
-            "--api-key",
-            api_key,
-            "--port",
-            "0",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:"), f"the model server said {url!r}"
+    """The model server with the obedient handler; must exit 0 at the end."""
+    with model_server("--handler", "webbridge.testing.obedient_model:handler", "--api-key", api_key,
+                      "--port", "0", what="obedient model server") as url:  # fmt: skip
         yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, f"the obedient model server saw a problem:\n{err}"
 
 
 def sign_in(page: Any, site: FixtureSite) -> None:

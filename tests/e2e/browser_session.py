@@ -101,6 +101,26 @@ class Session:
             self.page.evaluate("0")
 
 
+def ref_of(text: str, role: str, name: str) -> str:
+    """The ref on the line ``role "name" fNeM`` of a snapshot text."""
+    found = re.search(
+        rf"^\s*(?:[+~] )?{re.escape(role)} {re.escape(json.dumps(name))} (f\d+e\d+)", text, re.M
+    )
+    assert found, f"{role} {name!r} not in:\n{text}"
+    return found.group(1)
+
+
+def snap(s: Session, tab: int, **body: Any) -> dict[str, Any]:
+    """``page.snapshot`` of ``tab`` with ``body``; the reply body; fails the test on an error reply."""
+    return s.call("page.snapshot", {"tab_id": tab, **body})
+
+
+def goto(s: Session, url: str) -> int:
+    """Navigate the session's page to ``url``; its tab id."""
+    s.page.goto(url)
+    return s.tab_id()
+
+
 @contextmanager
 def signed_in_session(wb: WbEnv, tmp_path: Path, playwright: Any, site: FixtureSite) -> Iterator[Session]:
     """Chromium with the extension, paired with the daemon; the user signed in to the fixture site in the

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -22,6 +22,10 @@ from webbridge.launch import Browser, find_chromium
 
 from ..conftest import WbEnv
 from ..fixtures.site import FixtureSite, serve
+
+if TYPE_CHECKING:
+    from .browser_session import Session
+    from .control_bridge import ControlBridge
 
 try:
     find_chromium()
@@ -71,6 +75,33 @@ def playwright() -> Iterator[Any]:
 
     with sync_playwright() as p:
         yield p
+
+
+@pytest.fixture
+def s(wb: WbEnv, tmp_path: Path, playwright: Any, fixture_site: FixtureSite) -> Iterator[Session]:
+    """The browser-control tests' session: Chromium with the extension, paired, the user signed in to the
+    fixture site (browser_session.signed_in_session)."""
+    from .browser_session import signed_in_session  # it imports this module
+
+    with signed_in_session(wb, tmp_path, playwright, fixture_site) as session:
+        yield session
+
+
+@pytest.fixture
+def bridge(s: Session) -> ControlBridge:
+    """The daemon's typed browser functions (tools/browser.py) over the control socket, for ``s``."""
+    from .control_bridge import ControlBridge, ControlChannel
+
+    return ControlBridge(ControlChannel(s.wb.paths))
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[str]:
+    """The page lab (page_lab.py) on 127.0.0.1; its base URL, for every test of a module."""
+    from .page_lab import serve_lab
+
+    with serve_lab() as base:
+        yield base
 
 
 def status(browser: Browser) -> dict[str, Any]:

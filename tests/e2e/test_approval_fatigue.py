@@ -34,6 +34,7 @@ def fatigue_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     # Numbers only from a complete run in which every task got done (a task over budget is a finding, and
     # is reported as such), never from a partial (-k) or broken one.
     if set(_results) == set(TASKS) and all(r["outcome"] == "done" for r in _results.values()):
+        REPORT.parent.mkdir(parents=True, exist_ok=True)  # bench/results is not in git
         REPORT.write_text(
             json.dumps(
                 {

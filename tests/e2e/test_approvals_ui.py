@@ -13,6 +13,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,24 @@ def _run_task(panel: Any, task: str) -> None:
     panel.click("#run-button")
 
 
+@contextmanager
+def _asked(
+    playwright: Any, wb: WbEnv, tmp_path: Path, shop: Shop, task: str, steps: list[dict[str, Any]]
+) -> Iterator[tuple[Panelled, Any, Any]]:
+    """``task`` run from the side panel against the scripted ``steps`` until its first approval card shows;
+    yields the browser, the panel and the card. The browser is closed afterwards."""
+    with scripted_model(tmp_path, steps) as url:
+        env = _start(playwright, wb, tmp_path, url, shop)
+        try:
+            panel = env.side_panel()
+            _run_task(panel, task)
+            card = panel.locator("#approval-list li.approval-card")
+            card.wait_for(timeout=RUN_TIMEOUT_MS)
+            yield env, panel, card
+        finally:
+            env.browser.context.close()
+
+
 def test_allow_for_this_task_lets_the_run_finish_and_a_similar_action_ask_no_more(
     wb: WbEnv, tmp_path: Path, shop: Shop, playwright: Any
 ) -> None:
@@ -110,56 +129,48 @@ def test_allow_for_this_task_lets_the_run_finish_and_a_similar_action_ask_no_mor
         {"expect": {"last_tool_result_for": "c3", "last_message_contains": "Cart: 2"},
          "reply": {"text": "Two mugs are in the cart."}},
     ]  # fmt: skip
-    with scripted_model(tmp_path, steps) as url:
-        env = _start(playwright, wb, tmp_path, url, shop)
-        try:
-            panel = env.side_panel()
-            _run_task(panel, task)
-            card = panel.locator("#approval-list li.approval-card")
-            card.wait_for(timeout=RUN_TIMEOUT_MS)
-            assert card.locator(".title").inner_text() == "Allow interact on 127.0.0.1?"
-            assert card.locator(".where").inner_text() == "http://127.0.0.1"  # origin as the policy sees it
-            assert card.locator(".element").inner_text() == "button “Add to cart”"
-            assert card.get_attribute("data-irreversible") == "false"
-            assert card.locator(".irreversible-mark").count() == 0
-            answers = card.locator("button").evaluate_all("bs => bs.map(b => b.dataset.answer)")
-            assert answers == ["once", "task", "session", "always", "deny"]
-            assert card.locator("button[data-answer='always']").inner_text() == "Always allow for 127.0.0.1"
-            assert card.locator(".countdown").inner_text() in ("2:00", "1:59", "1:58")
-            assert shop.posts["/add"] == 0, "nothing happened before the answer"
+    with _asked(playwright, wb, tmp_path, shop, task, steps) as (env, panel, card):
+        assert card.locator(".title").inner_text() == "Allow interact on 127.0.0.1?"
+        assert card.locator(".where").inner_text() == "http://127.0.0.1"  # origin as the policy sees it
+        assert card.locator(".element").inner_text() == "button “Add to cart”"
+        assert card.get_attribute("data-irreversible") == "false"
+        assert card.locator(".irreversible-mark").count() == 0
+        answers = card.locator("button").evaluate_all("bs => bs.map(b => b.dataset.answer)")
+        assert answers == ["once", "task", "session", "always", "deny"]
+        assert card.locator("button[data-answer='always']").inner_text() == "Always allow for 127.0.0.1"
+        assert card.locator(".countdown").inner_text() in ("2:00", "1:59", "1:58")
+        assert shop.posts["/add"] == 0, "nothing happened before the answer"
 
-            card.locator("button[data-answer='task']").click()
-            panel.wait_for_selector("#run[data-status='done']", timeout=RUN_TIMEOUT_MS)
-            assert panel.locator("#answer").inner_text() == "Two mugs are in the cart."
-            assert panel.locator("#approvals").is_hidden(), "the card left with approval.resolved"
-            # One approval in the run's steps (the second click asked nobody), allowed for the task.
-            asked = panel.locator("#steps li.approval")
-            assert asked.count() == 1
-            assert asked.get_attribute("data-state") == "allowed"
-            assert "allowed for this task (side panel)" in asked.inner_text()
-            assert shop.posts["/add"] == 2
-            run_id = panel.locator("#run-id").inner_text()
+        card.locator("button[data-answer='task']").click()
+        panel.wait_for_selector("#run[data-status='done']", timeout=RUN_TIMEOUT_MS)
+        assert panel.locator("#answer").inner_text() == "Two mugs are in the cart."
+        assert panel.locator("#approvals").is_hidden(), "the card left with approval.resolved"
+        # One approval in the run's steps (the second click asked nobody), allowed for the task.
+        asked = panel.locator("#steps li.approval")
+        assert asked.count() == 1
+        assert asked.get_attribute("data-state") == "allowed"
+        assert "allowed for this task (side panel)" in asked.inner_text()
+        assert shop.posts["/add"] == 2
+        run_id = panel.locator("#run-id").inner_text()
 
-            # The options page, from the panel's Settings button: it lists the grant, and revokes it.
-            with env.browser.context.expect_page() as opened:
-                panel.click("#open-options")
-            options = opened.value
-            options.wait_for_selector("#conn[data-state='connected']", timeout=RUN_TIMEOUT_MS)
-            assert options.url.endswith("/ui/options.html")
-            assert options.locator("#mode").get_attribute("data-mode") == "grants"
-            row = options.locator("#grants-list li[data-active='true']")
-            row.wait_for(timeout=RUN_TIMEOUT_MS)
-            assert row.locator(".what").inner_text() == f"interact on 127.0.0.1 — for task {run_id}"
-            grant_id = row.get_attribute("data-grant-id")
-            row.locator("button.revoke").click()
-            options.wait_for_selector("#grants-empty:not([hidden])", timeout=RUN_TIMEOUT_MS)
-            grants = json.loads(wb.run("grants", "list", "--all", "--json").stdout)
-            [revoked] = [g for g in grants if g["id"] == grant_id]
-            assert revoked["revoked_at"] is not None
-            assert (revoked["domain"], revoked["classes"]) == ("127.0.0.1", ["interact"])
-            assert revoked["task_id"] == run_id
-        finally:
-            env.browser.context.close()
+        # The options page, from the panel's Settings button: it lists the grant, and revokes it.
+        with env.browser.context.expect_page() as opened:
+            panel.click("#open-options")
+        options = opened.value
+        options.wait_for_selector("#conn[data-state='connected']", timeout=RUN_TIMEOUT_MS)
+        assert options.url.endswith("/ui/options.html")
+        assert options.locator("#mode").get_attribute("data-mode") == "grants"
+        row = options.locator("#grants-list li[data-active='true']")
+        row.wait_for(timeout=RUN_TIMEOUT_MS)
+        assert row.locator(".what").inner_text() == f"interact on 127.0.0.1 — for task {run_id}"
+        grant_id = row.get_attribute("data-grant-id")
+        row.locator("button.revoke").click()
+        options.wait_for_selector("#grants-empty:not([hidden])", timeout=RUN_TIMEOUT_MS)
+        grants = json.loads(wb.run("grants", "list", "--all", "--json").stdout)
+        [revoked] = [g for g in grants if g["id"] == grant_id]
+        assert revoked["revoked_at"] is not None
+        assert (revoked["domain"], revoked["classes"]) == ("127.0.0.1", ["interact"])
+        assert revoked["task_id"] == run_id
 
 
 def test_deny_reaches_the_model_and_an_irreversible_buy_offers_no_lasting_grant(
@@ -174,33 +185,25 @@ def test_deny_reaches_the_model_and_an_irreversible_buy_offers_no_lasting_grant(
         {"expect": {"last_tool_result_for": "c2", "last_message_contains": "8001"},
          "reply": {"text": "You declined the purchase, so I did not buy it."}},
     ]  # fmt: skip
-    with scripted_model(tmp_path, steps) as url:
-        env = _start(playwright, wb, tmp_path, url, shop)
-        try:
-            panel = env.side_panel()
-            _run_task(panel, task)
-            card = panel.locator("#approval-list li.approval-card")
-            card.wait_for(timeout=RUN_TIMEOUT_MS)
-            assert card.get_attribute("data-irreversible") == "true"
-            assert card.locator(".title").inner_text() == "Allow purchase on 127.0.0.1?"
-            assert card.locator(".element").inner_text() == "button “Buy now”"
-            mark = card.locator(".irreversible-mark").inner_text()
-            assert mark == "Irreversible: purchase cannot be undone"
-            answers = card.locator("button").evaluate_all("bs => bs.map(b => b.dataset.answer)")
-            assert answers == ["once", "deny"], "no lasting grant, and no 'always', for an irreversible verb"
+    with _asked(playwright, wb, tmp_path, shop, task, steps) as (_, panel, card):
+        assert card.get_attribute("data-irreversible") == "true"
+        assert card.locator(".title").inner_text() == "Allow purchase on 127.0.0.1?"
+        assert card.locator(".element").inner_text() == "button “Buy now”"
+        mark = card.locator(".irreversible-mark").inner_text()
+        assert mark == "Irreversible: purchase cannot be undone"
+        answers = card.locator("button").evaluate_all("bs => bs.map(b => b.dataset.answer)")
+        assert answers == ["once", "deny"], "no lasting grant, and no 'always', for an irreversible verb"
 
-            card.locator("button[data-answer='deny']").click()
-            panel.wait_for_selector("#run[data-status='done']", timeout=RUN_TIMEOUT_MS)
-            assert panel.locator("#answer").inner_text() == "You declined the purchase, so I did not buy it."
-            asked = panel.locator("#steps li.approval")
-            assert asked.get_attribute("data-state") == "denied"
-            step = panel.locator("#steps li[data-tool='click']")
-            assert step.get_attribute("data-state") == "error" and "[8001]" in step.inner_text()
-            assert shop.posts["/buy"] == 0, "the purchase never reached the shop"
-            grants = json.loads(wb.run("grants", "list", "--all", "--json").stdout)
-            assert grants == []
-        finally:
-            env.browser.context.close()
+        card.locator("button[data-answer='deny']").click()
+        panel.wait_for_selector("#run[data-status='done']", timeout=RUN_TIMEOUT_MS)
+        assert panel.locator("#answer").inner_text() == "You declined the purchase, so I did not buy it."
+        asked = panel.locator("#steps li.approval")
+        assert asked.get_attribute("data-state") == "denied"
+        step = panel.locator("#steps li[data-tool='click']")
+        assert step.get_attribute("data-state") == "error" and "[8001]" in step.inner_text()
+        assert shop.posts["/buy"] == 0, "the purchase never reached the shop"
+        grants = json.loads(wb.run("grants", "list", "--all", "--json").stdout)
+        assert grants == []
 
 
 #: The fixture site is on 127.0.0.1: clicking and typing there are denied by a site rule; reading is not.

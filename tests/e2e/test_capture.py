@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import struct
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,24 +15,10 @@ import pytest
 from webbridge import errors
 from webbridge.tools import browser
 
-from ..conftest import WbEnv
-from ..fixtures.site import FixtureSite
-from .browser_session import Session, signed_in_session
-from .control_bridge import ControlBridge, ControlChannel, run
-from .test_page_snapshot import goto, ref_of, snap
+from .browser_session import Session, goto, ref_of, snap
+from .control_bridge import ControlBridge, run
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def s(wb: WbEnv, tmp_path: Path, playwright: Any, fixture_site: FixtureSite) -> Iterator[Session]:
-    with signed_in_session(wb, tmp_path, playwright, fixture_site) as session:
-        yield session
-
-
-@pytest.fixture
-def bridge(s: Session) -> ControlBridge:
-    return ControlBridge(ControlChannel(s.wb.paths))
 
 
 @pytest.fixture

@@ -58,6 +58,7 @@ def write_report(results: dict[str, dict[str, Any]], seconds: float) -> None:
             "unaudited_attempts",
         )
     }
+    REPORT.parent.mkdir(parents=True, exist_ok=True)  # bench/results is not in git
     REPORT.write_text(
         json.dumps(
             {

@@ -20,8 +20,7 @@ import pytest
 
 from ..conftest import WbEnv
 from ..fixtures.site import FixtureSite
-from .browser_session import Session, signed_in_session
-from .test_page_snapshot import ref_of, snap
+from .browser_session import Session, ref_of, signed_in_session, snap
 
 pytestmark = pytest.mark.e2e
 

@@ -3,52 +3,15 @@ cross-origin iframes, shadow DOM, hidden and off-screen elements (real Chromium,
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from ..conftest import WbEnv
-from ..fixtures.site import FixtureSite
-from .browser_session import Session, signed_in_session
-from .page_lab import serve_lab
+from .browser_session import Session, goto, ref_of, snap
 
 pytestmark = pytest.mark.e2e
 
 REF = re.compile(r"\bf\d+e\d+\b")
-
-
-@pytest.fixture
-def s(wb: WbEnv, tmp_path: Path, playwright: Any, fixture_site: FixtureSite) -> Iterator[Session]:
-    with signed_in_session(wb, tmp_path, playwright, fixture_site) as session:
-        yield session
-
-
-@pytest.fixture(scope="module")
-def lab() -> Iterator[str]:
-    with serve_lab() as base:
-        yield base
-
-
-def ref_of(text: str, role: str, name: str) -> str:
-    """The ref on the line ``role "name" fNeM`` of a snapshot text."""
-    found = re.search(
-        rf"^\s*(?:[+~] )?{re.escape(role)} {re.escape(json.dumps(name))} (f\d+e\d+)", text, re.M
-    )
-    assert found, f"{role} {name!r} not in:\n{text}"
-    return found.group(1)
-
-
-def snap(s: Session, tab: int, **body: Any) -> dict[str, Any]:
-    return s.call("page.snapshot", {"tab_id": tab, **body})
-
-
-def goto(s: Session, url: str) -> int:
-    s.page.goto(url)
-    return s.tab_id()
 
 
 def test_every_mode_on_the_signed_in_forms_page(s: Session) -> None:

@@ -10,17 +10,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..conftest import WbEnv
-from ..fixtures.site import FixtureSite
-from .browser_session import Session, signed_in_session
-from .page_lab import serve_lab
-from .test_page_snapshot import goto, ref_of, snap
+from .browser_session import Session, goto, ref_of, snap
 
 pytestmark = pytest.mark.e2e
 
@@ -43,18 +37,6 @@ SWAP = """() => {
     wish.addEventListener(type, swap, { once: true });
   window.scrollTo(0, 0);
 }"""
-
-
-@pytest.fixture
-def s(wb: WbEnv, tmp_path: Path, playwright: Any, fixture_site: FixtureSite) -> Iterator[Session]:
-    with signed_in_session(wb, tmp_path, playwright, fixture_site) as session:
-        yield session
-
-
-@pytest.fixture(scope="module")
-def lab() -> Iterator[str]:
-    with serve_lab() as base:
-        yield base
 
 
 def act(s: Session, tab: int, action: str, **body: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from webbridge import meta
 from webbridge.daemon.client import ControlClient
 from webbridge.errors import WebBridgeError
 from webbridge.protocol import frames, framing, jsonstrict
+from webbridge.protocol.channel import Handler
 from webbridge.protocol.messages import Tab
 from webbridge.testing import FakeExtension
 
@@ -240,13 +241,21 @@ class Linked:
 
 
 async def connect(
-    relays: Relays, paired: Paired, *, transport: str = "relay", tabs: Sequence[Tab] | None = None, **kw: Any
+    relays: Relays,
+    paired: Paired,
+    *,
+    transport: str = "relay",
+    tabs: Sequence[Tab] | None = None,
+    handlers: Mapping[str, Handler] | None = None,
+    **kw: Any,
 ) -> Linked:
-    """A FakeExtension with ``paired``'s key, through a fresh relay (or the socket), session open."""
+    """A FakeExtension with ``paired``'s key, through a fresh relay (or the socket), session open;
+    ``handlers`` (kind → handler) answer the daemon's browser requests in place of the fake's own."""
     if tabs is not None:
         kw["tabs"] = tabs
     kw.setdefault("label", paired.label)
     fake = await relays.connect(transport, pairing_id=paired.pairing_id, secret=paired.secret, **kw)
+    fake.handlers.update(handlers or {})
     opened = await fake.open_session(timeout=DEADLINE)
     return Linked(fake, opened.bridge_id)
 

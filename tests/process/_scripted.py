@@ -21,15 +21,11 @@ MODEL = "scripted-model"
 
 
 @contextmanager
-def scripted_model(tmp_path: Path, steps: list[dict[str, Any]], port: int = 0) -> Iterator[str]:
-    """Run ``python -m webbridge.testing.model_server`` with ``steps`` (on ``port``, 0: one the OS picks);
-    yields its base URL. On exit it is stopped with SIGTERM and must exit 0: every step used, no unexpected
-    call (its stderr says which)."""
-    script = tmp_path / "script.json"
-    script.write_text(json.dumps(steps))
+def model_server(*args: str, what: str = "model server") -> Iterator[str]:
+    """Run ``python -m webbridge.testing.model_server`` with ``args``; yields its base URL. On exit it is
+    stopped with SIGTERM and must exit 0 (else the test fails with its stderr, naming it ``what``)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "webbridge.testing.model_server", "--script", str(script),
-         "--api-key", API_KEY, "--port", str(port)],
+        [sys.executable, "-m", "webbridge.testing.model_server", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -40,7 +36,23 @@ def scripted_model(tmp_path: Path, steps: list[dict[str, Any]], port: int = 0) -
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, f"the scripted model server saw a problem:\n{err}"
+    assert proc.returncode == 0, f"the {what} saw a problem:\n{err}"
+
+
+@contextmanager
+def scripted_model(tmp_path: Path, steps: list[dict[str, Any]], port: int = 0) -> Iterator[str]:
+    """The model server with ``steps`` (on ``port``, 0: one the OS picks); yields its base URL. On exit it
+    must exit 0: every step used, no unexpected call (its stderr says which)."""
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps(steps))
+    with model_server("--script", str(script), "--api-key", API_KEY, "--port", str(port),
+                      what="scripted model server") as url:  # fmt: skip
+        yield url
+
+
+def tool_call(call_id: str, name: str, **arguments: object) -> dict[str, object]:
+    """A scripted model reply that calls one tool: ``{"tool_calls": [{id, name, arguments}]}``."""
+    return {"tool_calls": [{"id": call_id, "name": name, "arguments": arguments}]}
 
 
 #: For tests that are not about the policy: every action class allowed (irreversible verbs, unknown

@@ -9,34 +9,24 @@ import json
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from webbridge.protocol.browser_kinds import ActResult, SnapshotResult, TabResult, TabsListResult
-from webbridge.protocol.fields import Message, Tab
+from webbridge.protocol.fields import Message
 
 from ..conftest import WbEnv
-from ._harness import DEADLINE, Relays, cli, pair
+from ._harness import DEADLINE, Relays, cli, connect, pair
+from ._newsletter import TABS, URL
 from ._scripted import scripted_model, use_model
+from ._scripted import tool_call as call
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Unix sockets and signals")
 
 #: Shipped defaults (file writes ask) in "grants" mode; plan mode below.
 PLAN_MODE = 'mode = "ask"\n'
-
-
-@pytest.fixture
-async def relays(wb: WbEnv) -> AsyncIterator[Relays]:
-    r = Relays(wb)
-    yield r
-    await r.aclose()
-
-
-def call(call_id: str, name: str, **arguments: object) -> dict[str, object]:
-    return {"tool_calls": [{"id": call_id, "name": name, "arguments": arguments}]}
 
 
 def next_approval(wb: WbEnv) -> dict[str, Any]:
@@ -111,11 +101,6 @@ def test_the_cli_approves_one_run_and_denies_another(wb: WbEnv, tmp_path: Path) 
         wb.kill_daemon(signal.SIGTERM)
 
 
-URL = "https://news.test/letter"
-TABS = (
-    Tab(id=1, window_id=1, url="https://mail.test/", title="Mail", active=True),
-    Tab(id=2, window_id=1, url=URL, title="Newsletter", active=False),
-)
 SNAPSHOT = 'heading "Our letter"\ntextbox "Email" f0e3\nbutton "Subscribe" f0e4\nbutton "Buy now" f0e5'
 
 
@@ -162,13 +147,13 @@ async def test_plan_mode_asks_once_then_only_outside_the_plan_and_for_irreversib
     with scripted_model(tmp_path, steps) as url:
         use_model(wb, url, policy=PLAN_MODE, approval_timeout_s="120")
         paired = await pair(wb, relays, "Work")
-        fake = await relays.connect("relay", pairing_id=paired.pairing_id, secret=paired.secret, tabs=TABS)
-        fake.handlers.update({"tabs.list": on_tabs_list, "tabs.activate": on_activate,
-                              "page.snapshot": on_snapshot, "page.act": on_act})
-        opened = await fake.open_session(timeout=DEADLINE)
+        linked = await connect(relays, paired, tabs=TABS, handlers={
+            "tabs.list": on_tabs_list, "tabs.activate": on_activate, "page.snapshot": on_snapshot,
+            "page.act": on_act,
+        })  # fmt: skip
         answers: list[dict[str, Any]] = []
         async with asyncio.TaskGroup() as group:
-            run = group.create_task(cli(wb, "run", task, "--bridge", opened.bridge_id, "--tab", "current",
+            run = group.create_task(cli(wb, "run", task, "--bridge", linked.bridge_id, "--tab", "current",
                                         "--json", check=False))
             for allow, lifetime in ((True, "task"), (False, "once"), (True, "once")):
                 asked = await asyncio.to_thread(next_approval, wb)
@@ -195,4 +180,4 @@ async def test_plan_mode_asks_once_then_only_outside_the_plan_and_for_irreversib
         ("type_text", True, None), ("click", True, None), ("navigate", False, 8001), ("click", True, None),
     ]
     assert acts == [("fill", "f0e3"), ("click", "f0e4"), ("click", "f0e5")]
-    fake.assert_clean()
+    linked.fake.assert_clean()

@@ -8,40 +8,24 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from webbridge.errors import StaleRef
-from webbridge.protocol.browser_kinds import ActResult, SnapshotResult, TabResult, TabsListResult
-from webbridge.protocol.fields import Message, Tab
+from webbridge.protocol.browser_kinds import ActResult
+from webbridge.protocol.fields import Message
 
 from ..conftest import WbEnv
-from ._harness import DEADLINE, Relays, cli, pair
-from ._scripted import scripted_model, use_model
+from ._harness import Relays, cli, connect, pair
+from ._newsletter import TABS, URL, newsletter
+from ._scripted import scripted_model, tool_call, use_model
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Unix sockets and signals")
 
-URL = "https://news.test/letter"
-TABS = (
-    Tab(id=1, window_id=1, url="https://mail.test/", title="Mail", active=True),
-    Tab(id=2, window_id=1, url=URL, title="Newsletter", active=False),
-)
 TASK = "Subscribe me to the newsletter and note that you did."
 ANSWER = "Subscribed; noted in notes/done.md."
-
-
-@pytest.fixture
-async def relays(wb: WbEnv) -> AsyncIterator[Relays]:
-    r = Relays(wb)
-    yield r
-    await r.aclose()
-
-
-def tool_call(call_id: str, name: str, **arguments: object) -> dict[str, object]:
-    return {"tool_calls": [{"id": call_id, "name": name, "arguments": arguments}]}
 
 
 async def test_a_run_drives_the_browser_and_writes_a_file_through_the_real_daemon(
@@ -68,19 +52,6 @@ async def test_a_run_drives_the_browser_and_writes_a_file_through_the_real_daemo
     ]  # fmt: skip
     received: list[Message] = []
 
-    async def on_activate(msg: Message) -> Message:
-        received.append(msg)
-        return TabResult(tab=TABS[1].model_copy(update={"active": True}))
-
-    async def on_snapshot(msg: Message) -> Message:
-        received.append(msg)
-        # The snapshot format (PROTOCOL.md §5.2): the policy learns each ref's role and name from it.
-        text = 'heading "Our letter"\nlink "Last week\'s letter" f0e9\nbutton "Subscribe" f0e4'
-        return SnapshotResult(url=URL, title="Newsletter", text=text, refs=1, frames=1, truncated=False)
-
-    async def on_tabs_list(msg: Message) -> Message:  # the policy asks where tab 2 is before acting on it
-        return TabsListResult(tabs=list(TABS))
-
     async def on_act(msg: Message) -> Message:
         received.append(msg)
         if getattr(msg, "ref", None) == "f0e9":
@@ -91,11 +62,11 @@ async def test_a_run_drives_the_browser_and_writes_a_file_through_the_real_daemo
     with scripted_model(tmp_path, steps) as url:
         use_model(wb, url)
         paired = await pair(wb, relays, "Work")  # the first relay starts the daemon with that model
-        fake = await relays.connect("relay", pairing_id=paired.pairing_id, secret=paired.secret, tabs=TABS)
-        fake.handlers.update({"tabs.activate": on_activate, "page.snapshot": on_snapshot, "page.act": on_act,
-                              "tabs.list": on_tabs_list})
-        opened = await fake.open_session(timeout=DEADLINE)
-        proc = await cli(wb, "run", TASK, "--bridge", opened.bridge_id, "--json", check=False)
+        # The snapshot format (PROTOCOL.md §5.2): the policy learns each ref's role and name from it.
+        text = 'heading "Our letter"\nlink "Last week\'s letter" f0e9\nbutton "Subscribe" f0e4'
+        handlers = newsletter(received, snapshot=text, refs=1, on_act=on_act)
+        linked = await connect(relays, paired, tabs=TABS, handlers=handlers)
+        proc = await cli(wb, "run", TASK, "--bridge", linked.bridge_id, "--json", check=False)
 
     assert proc.returncode == 0, proc.stderr
     events = [json.loads(line) for line in proc.stdout.splitlines()]
@@ -116,7 +87,7 @@ async def test_a_run_drives_the_browser_and_writes_a_file_through_the_real_daemo
     assert kinds == [("tabs.activate", 2), ("page.snapshot", 2), ("page.act", 2), ("page.act", 2)]
     clicks = [(m.ref, m.action, m.expect_url) for m in received if m.kind == "page.act"]  # type: ignore[attr-defined]
     assert clicks == [("f0e9", "click", URL), ("f0e4", "click", URL)]
-    fake.assert_clean()
+    linked.fake.assert_clean()
 
     written = list((wb.paths.data / "workspace").rglob("done.md"))
     assert [p.read_text() for p in written] == ["subscribed\n"]

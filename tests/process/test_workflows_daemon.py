@@ -7,38 +7,22 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from webbridge.protocol.browser_kinds import ActResult, SnapshotResult, TabResult, TabsListResult
-from webbridge.protocol.fields import Message, Tab
+from webbridge.protocol.browser_kinds import ActResult
+from webbridge.protocol.fields import Message
 
 from ..conftest import WbEnv
-from ._harness import DEADLINE, Relays, cli, pair
-from ._scripted import ALLOW_ALL_POLICY, scripted_model, use_model, write_policy
+from ._harness import Relays, cli, connect, pair
+from ._newsletter import TABS, URL, newsletter
+from ._scripted import ALLOW_ALL_POLICY, scripted_model, tool_call, use_model, write_policy
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Unix sockets and signals")
 
-URL = "https://news.test/letter"
-TABS = (
-    Tab(id=1, window_id=1, url="https://mail.test/", title="Mail", active=True),
-    Tab(id=2, window_id=1, url=URL, title="Newsletter", active=False),
-)
 TASK = "Subscribe me to the news.test letter and note it."
-
-
-@pytest.fixture
-async def relays(wb: WbEnv) -> AsyncIterator[Relays]:
-    r = Relays(wb)
-    yield r
-    await r.aclose()
-
-
-def tool_call(call_id: str, name: str, **arguments: object) -> dict[str, object]:
-    return {"tool_calls": [{"id": call_id, "name": name, "arguments": arguments}]}
 
 
 async def test_a_finished_run_saved_as_a_workflow_replays_without_the_model(
@@ -56,18 +40,6 @@ async def test_a_finished_run_saved_as_a_workflow_replays_without_the_model(
     ]  # fmt: skip
     received: list[Message] = []
 
-    async def on_activate(msg: Message) -> Message:
-        received.append(msg)
-        return TabResult(tab=TABS[1].model_copy(update={"active": True}))
-
-    async def on_snapshot(msg: Message) -> Message:
-        received.append(msg)
-        text = 'heading "Our letter"\nbutton "Subscribe" f0e4\nbutton "Subscribe later" f0e7'
-        return SnapshotResult(url=URL, title="Newsletter", text=text, refs=2, frames=1, truncated=False)
-
-    async def on_tabs_list(msg: Message) -> Message:  # the policy asks where a tab is before acting in it
-        return TabsListResult(tabs=list(TABS))
-
     async def on_act(msg: Message) -> Message:
         received.append(msg)
         if getattr(msg, "ref", None) != "f0e4":
@@ -79,11 +51,10 @@ async def test_a_finished_run_saved_as_a_workflow_replays_without_the_model(
     with scripted_model(tmp_path, steps) as url:
         use_model(wb, url)
         paired = await pair(wb, relays, "Work")
-        fake = await relays.connect("relay", pairing_id=paired.pairing_id, secret=paired.secret, tabs=TABS)
-        fake.handlers.update({"tabs.activate": on_activate, "page.snapshot": on_snapshot, "page.act": on_act,
-                              "tabs.list": on_tabs_list})
-        opened = await fake.open_session(timeout=DEADLINE)
-        first = await cli(wb, "run", TASK, "--bridge", opened.bridge_id, "--json", check=False)
+        text = 'heading "Our letter"\nbutton "Subscribe" f0e4\nbutton "Subscribe later" f0e7'
+        handlers = newsletter(received, snapshot=text, refs=2, on_act=on_act)
+        linked = await connect(relays, paired, tabs=TABS, handlers=handlers)
+        first = await cli(wb, "run", TASK, "--bridge", linked.bridge_id, "--json", check=False)
         assert first.returncode == 0, first.stdout + first.stderr
         run_id = json.loads(first.stdout.splitlines()[0])["run_id"]
 
@@ -102,7 +73,7 @@ async def test_a_finished_run_saved_as_a_workflow_replays_without_the_model(
 
         received.clear()
         replay = await cli(wb, "workflows", "run", "subscribe", "-p", "site=example.test",
-                           "--bridge", opened.bridge_id, "--json", check=False)  # fmt: skip
+                           "--bridge", linked.bridge_id, "--json", check=False)  # fmt: skip
 
     assert replay.returncode == 0, replay.stderr
     events = [json.loads(line) for line in replay.stdout.splitlines()]
@@ -117,15 +88,14 @@ async def test_a_finished_run_saved_as_a_workflow_replays_without_the_model(
     assert [m.ref for m in acts] == ["f0e4"]  # type: ignore[attr-defined]
     note = wb.paths.data / "workspace" / "notes" / "done.md"
     assert note.read_text() == "subscribed to example.test\n"
-    fake.assert_clean()
+    linked.fake.assert_clean()
 
 
 async def test_a_failed_check_or_a_missing_workflow_fails_the_run_clearly(wb: WbEnv, relays: Relays) -> None:
     write_policy(wb, ALLOW_ALL_POLICY)  # not a policy test: list_files may read the workspace
     paired = await pair(wb, relays, "Work")
-    fake = await relays.connect("relay", pairing_id=paired.pairing_id, secret=paired.secret, tabs=TABS)
-    opened = await fake.open_session(timeout=DEADLINE)
-    missing = await cli(wb, "workflows", "run", "nope", "--bridge", opened.bridge_id, check=False)
+    linked = await connect(relays, paired, tabs=TABS)
+    missing = await cli(wb, "workflows", "run", "nope", "--bridge", linked.bridge_id, check=False)
     assert missing.returncode == 1
     assert "no saved workflow named 'nope'" in missing.stderr
 
@@ -135,9 +105,9 @@ async def test_a_failed_check_or_a_missing_workflow_fails_the_run_clearly(wb: Wb
         "name": "check", "task": "list my files",
         "steps": [{"tool": "list_files", "expect": [{"contains": "Calendar"}]}],
     }))  # fmt: skip
-    failed = await cli(wb, "workflows", "run", "check", "--bridge", opened.bridge_id, "--json", check=False)
+    failed = await cli(wb, "workflows", "run", "check", "--bridge", linked.bridge_id, "--json", check=False)
     assert failed.returncode == 1
     last = json.loads(failed.stdout.splitlines()[-1])
     assert last["type"] == "run.finished" and last["outcome"] == "failed" and last["error_code"] == 7170
     assert "step 1 (list_files): expected the result to contain 'Calendar'" in last["message"]
-    fake.assert_clean()
+    linked.fake.assert_clean()

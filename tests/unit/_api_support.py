@@ -14,7 +14,16 @@ import aiohttp
 
 from webbridge import config
 from webbridge.agent.chat import Usage
-from webbridge.agent.events import RunDetail, RunEvent, RunFinished, RunRequest, RunStarted, RunSummary
+from webbridge.agent.events import (
+    RunDetail,
+    RunEvent,
+    RunFinished,
+    RunRequest,
+    RunStarted,
+    RunSummary,
+    ToolFinished,
+    ToolStarted,
+)
 from webbridge.api.server import ApiServer
 from webbridge.config import Settings
 from webbridge.daemon.keystore import KeyStore
@@ -60,9 +69,9 @@ class RunsDouble:
             tab_id=req.tab_id,
             created=now_ms(),
         )
-        await self.emit(
-            RunStarted(run_id=run_id, seq=1, time=now_ms(), task=req.task, model="double", source=req.source)
-        )
+        started = RunStarted(run_id=run_id, seq=1, time=now_ms(), task=req.task, model="double",
+                             source=req.source, bridge_id=req.bridge_id, tab_id=req.tab_id)  # fmt: skip
+        await self.emit(started)
         return run_id
 
     async def emit(self, event: RunEvent) -> None:
@@ -71,16 +80,27 @@ class RunsDouble:
             self.all.append(event)
             if isinstance(event, RunFinished):
                 self.summaries[event.run_id] = self.summaries[event.run_id].model_copy(
-                    update={"status": event.outcome, "finished": event.time, "message": event.message}
+                    update={"status": event.outcome, "finished": event.time, "message": event.message,
+                            "steps": event.steps}
                 )
             self._changed.notify_all()
 
+    def next_seq(self, run_id: str) -> int:
+        return len(self.log[run_id]) + 1
+
+    async def tool(self, run_id: str, step: int, artifacts: tuple[str, ...] = ()) -> None:
+        """A ``page_snapshot`` step: its ``tool.started`` then its ``tool.finished`` (with ``artifacts``)."""
+        common: dict[str, Any] = {"run_id": run_id, "time": now_ms(), "step": step, "call_id": f"c{step}",
+                                  "tool": "page_snapshot"}  # fmt: skip
+        await self.emit(ToolStarted(seq=self.next_seq(run_id), arguments={"mode": "default"}, **common))
+        await self.emit(ToolFinished(seq=self.next_seq(run_id), ok=True, summary="3 refs", duration_ms=4.0,
+                                     artifacts=artifacts, **common))  # fmt: skip
+
     async def finish(self, run_id: str, outcome: Any = "done", message: str = "It is 42.") -> None:
-        seq = len(self.log[run_id]) + 1
         await self.emit(
             RunFinished(
                 run_id=run_id,
-                seq=seq,
+                seq=self.next_seq(run_id),
                 time=now_ms(),
                 outcome=outcome,
                 message=message,
@@ -134,6 +154,8 @@ class RunsDouble:
 
     def events(self, run_id: str, after_seq: int = 0) -> AsyncIterator[RunEvent]:
         self._known(run_id)
+        if self.finished(run_id) and after_seq >= len(self.log[run_id]):
+            return _empty()  # nothing more will come: as the run manager, end at once
         return self._follow(self.log[run_id], after_seq, True, False)
 
     def watch_all(self) -> AsyncIterator[RunEvent]:
@@ -145,6 +167,11 @@ class RunsDouble:
     async def get(self, run_id: str) -> RunDetail:
         self._known(run_id)
         return RunDetail(summary=self.summaries[run_id], events=list(self.log[run_id]))
+
+
+async def _empty() -> AsyncIterator[RunEvent]:
+    return
+    yield  # pragma: no cover
 
 
 def settings_in(tmp_path: Path, **env: str) -> Settings:

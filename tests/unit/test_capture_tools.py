@@ -22,7 +22,8 @@ from webbridge.protocol.capture_kinds import (
 )
 from webbridge.tools import artifacts, browser, upload_policy
 
-from .test_tools_browser import bridge, remote
+from ._scripted_channel import bridge
+from .test_tools_browser import remote
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 

@@ -4,15 +4,12 @@ anything is sent. One layer: the channel below is scripted and validates what wo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from webbridge import errors
-from webbridge.protocol.fields import Message
-from webbridge.protocol.messages import CATALOGUE, body_of, parse_body
+from webbridge.protocol.messages import CATALOGUE
 from webbridge.protocol.page_io_kinds import (
     ConsoleMessage,
     ConsoleResult,
@@ -24,6 +21,8 @@ from webbridge.protocol.page_io_kinds import (
     NetworkResult,
 )
 from webbridge.tools import browser
+
+from ._scripted_channel import bridge
 
 _DIALOG = {"type": "beforeunload", "message": "", "url": "https://a.test/", "default_prompt": "",
            "opened_at": 9}  # fmt: skip
@@ -50,33 +49,6 @@ PAGE_IO_VALID: dict[str, dict[str, Any]] = {
 DIALOG = Dialog(type="prompt", message="Your name?", url="https://a.test/", default_prompt="Ada", opened_at=1)
 
 
-@dataclass
-class ScriptedChannel:
-    replies: list[Message | BaseException]
-    sent: list[tuple[str, dict[str, Any], float | None]] = field(default_factory=list)
-
-    async def request(
-        self, kind: str, body: Mapping[str, Any] | Message | None = None, *, timeout: float | None = None
-    ) -> Message:
-        assert isinstance(body, Message) and body.kind == kind
-        wire = body_of(body)
-        parse_body(kind, wire)
-        self.sent.append((kind, wire, timeout))
-        reply = self.replies.pop(0)
-        if isinstance(reply, BaseException):
-            raise reply
-        return reply
-
-
-@dataclass
-class FakeBridge:
-    channel: ScriptedChannel
-
-
-def bridge(*replies: Message | BaseException) -> FakeBridge:
-    return FakeBridge(ScriptedChannel(list(replies)))
-
-
 def test_the_kinds_are_in_the_catalogue_as_extension_answered_requests() -> None:
     for kind, reply in [
         ("dialog.state", "dialog.state.result"),
@@ -97,7 +69,7 @@ async def test_dialog_state_and_handle() -> None:
     handled = await browser.handle_dialog(b, 7, "accept", prompt_text="Grace")
     assert handled.dialog.default_prompt == "Ada"
     sent = {"tab_id": 7, "action": "accept", "prompt_text": "Grace"}
-    assert b.channel.sent[1][:2] == ("dialog.handle", sent)
+    assert b.channel.sent[1][0] == "dialog.handle" and b.channel.wire(1) == sent
 
 
 async def test_console_and_network_reads() -> None:
@@ -109,18 +81,19 @@ async def test_console_and_network_reads() -> None:
                NetworkResult(requests=[req], dropped=2, next=1))  # fmt: skip
     got = await browser.console_messages(b, 7, since=2, levels=("error", "warning"), limit=10)
     assert got.messages == [msg]
-    assert b.channel.sent[0][1] == {"tab_id": 7, "since": 2, "limit": 10, "levels": ["error", "warning"],
-                                    "clear": False}  # fmt: skip
+    assert b.channel.wire(0) == {"tab_id": 7, "since": 2, "limit": 10, "levels": ["error", "warning"],
+                                 "clear": False}  # fmt: skip
     net = await browser.network_requests(b, 7, url="/x", clear=True)
     assert net.requests == [req] and net.dropped == 2
-    assert b.channel.sent[1][1]["url"] == "/x" and b.channel.sent[1][1]["clear"] is True
+    assert b.channel.wire(1)["url"] == "/x" and b.channel.wire(1)["clear"] is True
 
 
 async def test_evaluate_sends_args_and_waits_beyond_its_own_timeout() -> None:
     b = bridge(EvaluateResult(type="object", value={"a": [1, None]}, url="https://a.test/"))
     got = await browser.evaluate(b, 7, "(x, y) => ({a: [x, y]})", [1, None], timeout_ms=2_000, max_bytes=100)
     assert got.value == {"a": [1, None]} and got.type == "object"
-    kind, wire, timeout = b.channel.sent[0]
+    kind, _, timeout = b.channel.sent[0]
+    wire = b.channel.wire(0)
     assert kind == "page.evaluate" and wire["args"] == [1, None] and wire["max_bytes"] == 100
     assert timeout == 2.0 + browser.REPLY_MARGIN_S  # the extension's 6025 arrives before the channel's 4001
 

@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import functools
 import io
-import secrets
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,15 +16,13 @@ from typing import Any
 
 import pytest
 
-from webbridge import config
 from webbridge.agent.chat import Usage
 from webbridge.agent.emitter import Emitter
 from webbridge.agent.events import Notice, RunEvent, RunFinished
-from webbridge.daemon.keystore import KeyStore, Pairing
+from webbridge.daemon.keystore import Pairing
 from webbridge.daemon.policy_api import broadcast_policy_changed, policy_version
 from webbridge.daemon.server import DaemonState, Server
 from webbridge.errors import RemoteError
-from webbridge.meta import EXTENSION_ID, origin_of
 from webbridge.policy.actions import ActionClass
 from webbridge.policy.approval import ApprovalRequest
 from webbridge.policy.approvals import Answer, ApprovalBroker
@@ -36,8 +33,11 @@ from webbridge.policy.proposed import Element, ProposedAction
 from webbridge.policy.rules import parse_policy
 from webbridge.policy.runtime import PolicyRuntime
 from webbridge.protocol import policy_kinds as pk
+from webbridge.protocol.channel import Handler
 from webbridge.protocol.fields import Message
 from webbridge.testing import FakeExtension
+
+from ._control_daemon import home_settings, open_extension, paired_state
 
 DEADLINE = 10.0
 
@@ -77,19 +77,15 @@ class Daemon:
     async def extension(self, received: asyncio.Queue[dict[str, Any]] | None = None) -> FakeExtension:
         """A paired fake extension with an open session; ``approval.event``/``policy.changed`` bodies land in
         ``received``."""
-        fake = await FakeExtension.connect_unix(
-            self.state.settings.paths.socket, pairing_id=self.pairing.pairing_id, secret=self.pairing.secret
-        )
-        await fake.__aenter__()
-        self.fakes.append(fake)
+        handlers: dict[str, Handler] = {}
         if received is not None:
 
             async def on_event(msg: Message) -> None:
                 received.put_nowait({"kind": msg.kind, **msg.model_dump(mode="json", exclude={"kind"})})
 
-            fake.handlers["approval.event"] = on_event
-            fake.handlers["policy.changed"] = on_event
-        await fake.open_session(timeout=DEADLINE)
+            handlers["approval.event"] = handlers["policy.changed"] = on_event
+        fake = await open_extension(self.state, self.pairing, handlers)
+        self.fakes.append(fake)
         return fake
 
     def ask(self, run_id: str, request: ApprovalRequest) -> asyncio.Task[Answer]:
@@ -102,16 +98,9 @@ class Daemon:
 
 @pytest.fixture
 async def daemon(tmp_path: Path) -> AsyncIterator[Daemon]:
-    settings = config.load({"WEBBRIDGE_HOME": str(tmp_path / "wb"), "HOME": str(tmp_path)})
-    for folder in (settings.paths.config, settings.paths.data, settings.paths.state, settings.paths.runtime):
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    settings = home_settings(tmp_path)
     policy_file(settings.paths).write_text('[sites."blocked.example"]\nall = "deny"\n')
-    keystore = KeyStore(settings.paths.keys)
-    keystore.load()
-    pairing = Pairing(pairing_id="p-test", secret=secrets.token_bytes(32), label="Test", browser="Chromium",
-                      profile="Default", origin=origin_of(EXTENSION_ID), created=time.time())  # fmt: skip
-    keystore.add(pairing)
-    state = DaemonState(settings, keystore)
+    state, pairing = paired_state(settings)
     hub = Hub()
     state.runs = hub  # type: ignore[assignment]
     runtime = PolicyRuntime.open(settings.paths, session_id="s-test", approval_timeout=60)

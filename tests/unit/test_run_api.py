@@ -8,28 +8,14 @@ second one. Only the run manager is a double (this tests one layer: the surfaces
 from __future__ import annotations
 
 import asyncio
-import secrets
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from webbridge import config
-from webbridge.agent.chat import Usage
-from webbridge.agent.events import (
-    RunDetail,
-    RunEvent,
-    RunFinished,
-    RunRequest,
-    RunStarted,
-    RunSummary,
-    ToolFinished,
-    ToolStarted,
-)
 from webbridge.cli.run import RunClient
-from webbridge.daemon.keystore import KeyStore, Pairing
+from webbridge.daemon.keystore import Pairing
 from webbridge.daemon.server import DaemonState, Server
 from webbridge.errors import (
     ArtifactUnavailable,
@@ -39,124 +25,16 @@ from webbridge.errors import (
     RunNotFound,
     RunsUnavailable,
 )
-from webbridge.meta import EXTENSION_ID, origin_of
 from webbridge.protocol import run_kinds as rk
+from webbridge.protocol.channel import Handler
 from webbridge.protocol.fields import Message
 from webbridge.testing import FakeExtension
 
+from ._api_support import RunsDouble
+from ._control_daemon import home_settings, open_extension, paired_state
+
 DEADLINE = 10.0
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-def _now() -> int:
-    return int(time.time() * 1000)
-
-
-class FakeRuns:
-    """The RunManager contract, in memory: events are kept per run and broadcast by a condition."""
-
-    def __init__(self) -> None:
-        self.requests: list[RunRequest] = []
-        self.stops: list[str] = []
-        self.log: dict[str, list[RunEvent]] = {}
-        self.all: list[RunEvent] = []
-        self.summaries: dict[str, RunSummary] = {}
-        self._changed = asyncio.Condition()
-        self.open_iterators = 0
-        self.iterator_closed = asyncio.Event()
-
-    async def start(self, req: RunRequest) -> str:
-        run_id = f"r-{len(self.requests) + 1}"
-        self.requests.append(req)
-        self.log[run_id] = []
-        self.summaries[run_id] = RunSummary(
-            run_id=run_id, task=req.task, source=req.source, status="running", model="scripted",
-            bridge_id=req.bridge_id, tab_id=req.tab_id, created=_now(),
-        )  # fmt: skip
-        started = RunStarted(run_id=run_id, seq=1, time=_now(), task=req.task, model="scripted",
-                             bridge_id=req.bridge_id, tab_id=req.tab_id, source=req.source)  # fmt: skip
-        await self.emit(started)
-        return run_id
-
-    async def emit(self, event: RunEvent) -> None:
-        async with self._changed:
-            self.log[event.run_id].append(event)
-            self.all.append(event)
-            if isinstance(event, RunFinished):
-                self.summaries[event.run_id] = self.summaries[event.run_id].model_copy(
-                    update={"status": event.outcome, "finished": event.time, "message": event.message,
-                            "steps": event.steps}
-                )  # fmt: skip
-            self._changed.notify_all()
-
-    def next_seq(self, run_id: str) -> int:
-        return len(self.log[run_id]) + 1
-
-    async def tool(self, run_id: str, step: int, artifacts: tuple[str, ...] = ()) -> None:
-        common: dict[str, Any] = {"run_id": run_id, "time": _now(), "step": step, "call_id": f"c{step}",
-                                  "tool": "page_snapshot"}  # fmt: skip
-        await self.emit(ToolStarted(seq=self.next_seq(run_id), arguments={"mode": "default"}, **common))
-        await self.emit(ToolFinished(seq=self.next_seq(run_id), ok=True, summary="3 refs", duration_ms=4.0,
-                                     artifacts=artifacts, **common))  # fmt: skip
-
-    async def finish(self, run_id: str, outcome: Any = "done", message: str = "It is 42.") -> None:
-        await self.emit(RunFinished(run_id=run_id, seq=self.next_seq(run_id), time=_now(), outcome=outcome,
-                                    message=message, total_usage=Usage(), steps=1))  # fmt: skip
-
-    def finished(self, run_id: str) -> bool:
-        return any(isinstance(e, RunFinished) for e in self.log[run_id])
-
-    async def stop(self, run_id: str) -> bool:
-        self._known(run_id)
-        self.stops.append(run_id)
-        if self.finished(run_id):
-            return False
-        await self.finish(run_id, "cancelled", "stopped by the user")
-        return True
-
-    def _known(self, run_id: str) -> None:
-        if run_id not in self.log:
-            raise RunNotFound(f"no run {run_id}")
-
-    async def _follow(
-        self, source: list[RunEvent], start: int, until_finished: str | None
-    ) -> AsyncIterator[RunEvent]:
-        self.open_iterators += 1
-        try:
-            seen = start
-            while True:
-                async with self._changed:
-                    await self._changed.wait_for(lambda n=seen: len(source) > n)  # type: ignore[misc]
-                    batch = source[seen:]
-                seen += len(batch)
-                for event in batch:
-                    yield event
-                    if until_finished and isinstance(event, RunFinished):
-                        return
-        finally:
-            self.open_iterators -= 1
-            self.iterator_closed.set()
-
-    def events(self, run_id: str, after_seq: int = 0) -> AsyncIterator[RunEvent]:
-        self._known(run_id)
-        if self.finished(run_id) and after_seq >= len(self.log[run_id]):
-            return _empty()
-        return self._follow(self.log[run_id], after_seq, run_id)
-
-    def watch_all(self) -> AsyncIterator[RunEvent]:
-        return self._follow(self.all, len(self.all), None)
-
-    async def list_runs(self, limit: int = 50) -> list[RunSummary]:
-        return sorted(self.summaries.values(), key=lambda s: s.run_id, reverse=True)[:limit]
-
-    async def get(self, run_id: str) -> RunDetail:
-        self._known(run_id)
-        return RunDetail(summary=self.summaries[run_id], events=list(self.log[run_id]))
-
-
-async def _empty() -> AsyncIterator[RunEvent]:
-    return
-    yield  # pragma: no cover
 
 
 class Daemon:
@@ -166,26 +44,23 @@ class Daemon:
         self.fakes: list[FakeExtension] = []
 
     @property
-    def runs(self) -> FakeRuns:
+    def runs(self) -> RunsDouble:
         runs: object = self.state.runs
-        assert isinstance(runs, FakeRuns)
+        assert isinstance(runs, RunsDouble)
         return runs
 
     async def extension(self, received: asyncio.Queue[dict[str, Any]] | None = None) -> FakeExtension:
         """A paired fake extension with an open session; ``run.event`` bodies land in ``received``."""
-        fake = await FakeExtension.connect_unix(
-            self.state.settings.paths.socket, pairing_id=self.pairing.pairing_id, secret=self.pairing.secret
-        )
-        await fake.__aenter__()
-        self.fakes.append(fake)
+        handlers: dict[str, Handler] = {}
         if received is not None:
 
             async def on_event(msg: Message) -> None:
                 assert isinstance(msg, rk.RunEventMsg)
                 received.put_nowait(msg.event)
 
-            fake.handlers["run.event"] = on_event
-        await fake.open_session(timeout=DEADLINE)
+            handlers["run.event"] = on_event
+        fake = await open_extension(self.state, self.pairing, handlers)
+        self.fakes.append(fake)
         return fake
 
     def client(self) -> RunClient:
@@ -194,16 +69,8 @@ class Daemon:
 
 @pytest.fixture
 async def daemon(tmp_path: Path) -> AsyncIterator[Daemon]:
-    settings = config.load({"WEBBRIDGE_HOME": str(tmp_path / "wb"), "HOME": str(tmp_path)})
-    for folder in (settings.paths.config, settings.paths.data, settings.paths.state, settings.paths.runtime):
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    keystore = KeyStore(settings.paths.keys)
-    keystore.load()
-    pairing = Pairing(pairing_id="p-test", secret=secrets.token_bytes(32), label="Test", browser="Chromium",
-                      profile="Default", origin=origin_of(EXTENSION_ID), created=time.time())  # fmt: skip
-    keystore.add(pairing)
-    state = DaemonState(settings, keystore)
-    state.runs = FakeRuns()  # type: ignore[assignment]
+    state, pairing = paired_state(home_settings(tmp_path))
+    state.runs = RunsDouble()  # type: ignore[assignment]
     server = Server(state)
     await server.start()
     d = Daemon(state, pairing)
@@ -256,10 +123,7 @@ async def test_watch_replays_after_seq_then_streams_live_until_finished(daemon: 
                                                      (6, "run.finished")]  # fmt: skip
     assert live[-1]["message"] == "It is 42."
     # The subscription ended with the run: its iterator is closed and no watch remains.
-    async with asyncio.timeout(DEADLINE):
-        while daemon.runs.open_iterators:
-            daemon.runs.iterator_closed.clear()
-            await daemon.runs.iterator_closed.wait()
+    await daemon.runs.wait_iterators(0)
 
 
 async def test_stop_cancels_the_run_and_the_watcher_sees_it(daemon: Daemon) -> None:
@@ -342,10 +206,7 @@ async def test_closing_the_connection_ends_its_watches(daemon: Daemon) -> None:
     await fake.request("run.watch", {"run_id": None})
     assert daemon.runs.open_iterators == 2
     await fake.aclose()
-    async with asyncio.timeout(DEADLINE):
-        while daemon.runs.open_iterators:
-            daemon.runs.iterator_closed.clear()
-            await daemon.runs.iterator_closed.wait()
+    await daemon.runs.wait_iterators(0)
 
 
 async def test_watches_per_connection_are_bounded(daemon: Daemon) -> None:
@@ -457,7 +318,4 @@ async def test_a_cli_that_goes_away_ends_its_watch(daemon: Daemon) -> None:
     assert started.is_set()
     # The pump notices at its next write and closes the run manager's iterator.
     await daemon.runs.tool(run_id, 1)
-    async with asyncio.timeout(DEADLINE):
-        while daemon.runs.open_iterators:
-            daemon.runs.iterator_closed.clear()
-            await daemon.runs.iterator_closed.wait()
+    await daemon.runs.wait_iterators(0)

@@ -3,49 +3,17 @@ typed BrowserActionError classes, everything else passed through, misuse refused
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
 import pytest
 
 from webbridge import errors
 from webbridge.protocol.browser_kinds import Done, Navigated, TabResult, TabsListResult, WaitResult
-from webbridge.protocol.fields import Message, Tab
+from webbridge.protocol.fields import Tab
 from webbridge.protocol.messages import parse_body
 from webbridge.tools import browser
 
+from ._scripted_channel import bridge
+
 TAB = Tab(id=7, window_id=1, url="https://a.test/", title="A", active=True)
-
-
-@dataclass
-class ScriptedChannel:
-    """Answers each request with the next scripted reply (a Message or an exception); records requests."""
-
-    replies: list[Message | BaseException]
-    sent: list[tuple[str, Message, float | None]] = field(default_factory=list)
-
-    async def request(
-        self, kind: str, body: Mapping[str, Any] | Message | None = None, *, timeout: float | None = None
-    ) -> Message:
-        assert isinstance(body, Message) and body.kind == kind
-        parse_body(kind, body.model_dump(exclude={"kind"}))  # what goes on the wire validates
-        self.sent.append((kind, body, timeout))
-        if not self.replies:
-            raise AssertionError(f"unexpected request {kind}")
-        reply = self.replies.pop(0)
-        if isinstance(reply, BaseException):
-            raise reply
-        return reply
-
-
-@dataclass
-class FakeBridge:
-    channel: ScriptedChannel
-
-
-def bridge(*replies: Message | BaseException) -> FakeBridge:
-    return FakeBridge(ScriptedChannel(list(replies)))
 
 
 def remote(code: int, name: str, message: str = "m") -> errors.RemoteError:

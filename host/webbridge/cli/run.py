@@ -20,8 +20,9 @@ from datetime import datetime
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from ..daemon.client import MAX_REPLY, ControlClient
-from ..errors import BY_CODE, DaemonUnavailable, RemoteError, WebBridgeError
+from ..daemon.client import MAX_REPLY, ControlClient, reply_result
+from ..errors import DaemonUnavailable, WebBridgeError
+from .daemon_errors import configured_paths, failed
 
 __all__ = [
     "EXIT", "Renderer", "RunClient", "add_parsers", "cmd_run", "cmd_runs", "exit_code", "parse_tab",
@@ -38,7 +39,6 @@ EXIT: dict[str, int] = {
     "interrupted": 6,
 }
 EXIT_USAGE = 2
-EXIT_UNAVAILABLE = 7
 EXIT_CTRL_C = 130
 
 
@@ -93,20 +93,9 @@ class RunClient(ControlClient):
                 if "event" in frame and frame.get("id") == req_id:
                     on_event(frame["event"])
                     continue
-                return _result(frame)
+                return reply_result(frame)
         except (OSError, localsock.FrameError) as exc:
             raise DaemonUnavailable(f"the daemon stopped answering: {exc}") from exc
-
-
-def _result(reply: dict[str, Any]) -> Any:
-    if reply.get("ok"):
-        return reply.get("result")
-    error = reply.get("error") or {}
-    cls = BY_CODE.get(error.get("code", 5003))
-    message = str(error.get("message", "error"))
-    if cls is not None and cls is not RemoteError:
-        raise cls(message)
-    raise WebBridgeError(message)
 
 
 # --- rendering -------------------------------------------------------------------------------------------
@@ -220,12 +209,6 @@ class Renderer:
 # --- commands --------------------------------------------------------------------------------------------
 
 
-def _paths() -> Any:
-    from .. import config
-
-    return config.load().paths
-
-
 def cmd_run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -248,7 +231,7 @@ def cmd_run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO 
 def start_and_follow(start: dict[str, Any], *, as_json: bool, out: TextIO, err: TextIO) -> int:
     """Send ``run.start`` with ``start``, follow the run live until it ends; returns the exit code."""
     renderer = Renderer(out, err, as_json=as_json)
-    paths = _paths()
+    paths = configured_paths()
     run_id: str | None = None
     try:
         with RunClient.connect(paths, start=True) as client:
@@ -256,12 +239,8 @@ def start_and_follow(start: dict[str, Any], *, as_json: bool, out: TextIO, err: 
             client.stream("run.watch", renderer, run_id=run_id, after_seq=0)
     except KeyboardInterrupt:
         return _stop_after_ctrl_c(paths, run_id, err)
-    except DaemonUnavailable as exc:
-        err.write(f"webbridge: {exc}\n")
-        return EXIT_UNAVAILABLE
     except WebBridgeError as exc:
-        err.write(f"webbridge: {exc}\n")
-        return 1
+        return failed(exc, err)
     renderer.finish()
     return exit_code(renderer.outcome)
 
@@ -287,16 +266,12 @@ def cmd_runs(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        with RunClient.connect(_paths()) as client:
+        with RunClient.connect(configured_paths()) as client:
             if args.runs_action == "show":
                 return _show(client, args.run_id, args.json, out, err)
             runs = client.call("runs.list", limit=args.limit)
-    except DaemonUnavailable as exc:
-        err.write(f"webbridge: {exc}\n")
-        return EXIT_UNAVAILABLE
     except WebBridgeError as exc:
-        err.write(f"webbridge: {exc}\n")
-        return 1
+        return failed(exc, err)
     if args.json:
         out.write(json.dumps(runs, indent=2, ensure_ascii=False) + "\n")
         return 0

@@ -15,8 +15,9 @@ import sys
 from typing import Any, TextIO
 
 from ..agent.workflows import fill
-from ..errors import DaemonUnavailable, WebBridgeError
-from .run import EXIT_UNAVAILABLE, EXIT_USAGE, RunClient, start_and_follow
+from ..errors import WebBridgeError
+from .daemon_errors import configured_paths, failed
+from .run import EXIT_USAGE, RunClient, start_and_follow
 
 
 def _pairs(values: list[str] | None) -> dict[str, str]:
@@ -27,12 +28,6 @@ def _pairs(values: list[str] | None) -> dict[str, str]:
             raise ValueError(f"-p takes NAME=VALUE, not {item!r}")
         out[key] = value
     return out
-
-
-def _paths() -> Any:
-    from .. import config
-
-    return config.load().paths
 
 
 def cmd_workflows(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -46,7 +41,7 @@ def cmd_workflows(args: argparse.Namespace, *, out: TextIO | None = None, err: T
     action = args.wf_action
     try:
         if action == "run":
-            with RunClient.connect(_paths(), start=True) as client:
+            with RunClient.connect(configured_paths(), start=True) as client:
                 flow = client.call("workflow.show", name=args.name)
             defaults = {k: p["default"] for k, p in flow["params"].items() if p.get("default") is not None}
             try:
@@ -57,7 +52,7 @@ def cmd_workflows(args: argparse.Namespace, *, out: TextIO | None = None, err: T
             if args.bridge:
                 start["bridge"] = args.bridge
             return start_and_follow(start, as_json=args.json, out=out, err=err)
-        with RunClient.connect(_paths(), start=True) as client:
+        with RunClient.connect(configured_paths(), start=True) as client:
             if action == "show":
                 result: Any = client.call("workflow.show", name=args.name)
             elif action == "save":
@@ -65,12 +60,8 @@ def cmd_workflows(args: argparse.Namespace, *, out: TextIO | None = None, err: T
                                      **({"answer": args.answer} if args.answer else {}))
             else:
                 result = client.call("workflows.list")
-    except DaemonUnavailable as exc:
-        err.write(f"webbridge: {exc}\n")
-        return EXIT_UNAVAILABLE
     except WebBridgeError as exc:
-        err.write(f"webbridge: {exc}\n")
-        return 1
+        return failed(exc, err)
     if args.json or action == "show":
         out.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     elif action == "save":

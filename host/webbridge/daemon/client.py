@@ -16,6 +16,19 @@ from .lock import AlreadyRunning, InstanceLock
 MAX_REPLY = 16_777_216
 
 
+def reply_result(reply: dict[str, Any]) -> Any:
+    """The ``result`` of a control reply. Raises the daemon's typed error (by its code) when ``ok`` is
+    false, or a plain :class:`WebBridgeError` when the code is unknown or only says "remote"."""
+    if reply.get("ok"):
+        return reply.get("result")
+    error = reply.get("error") or {}
+    cls = BY_CODE.get(error.get("code", 5003))
+    message = str(error.get("message", "error"))
+    if cls is not None and cls is not RemoteError:
+        raise cls(message)
+    raise WebBridgeError(message)
+
+
 class ControlClient:
     """One control connection. Use as a context manager; :meth:`call` raises the daemon's typed error."""
 
@@ -49,15 +62,7 @@ class ControlClient:
             raise DaemonUnavailable(f"the daemon stopped answering: {exc}") from exc
         if payload is None:
             raise DaemonUnavailable("the daemon closed the control connection")
-        reply = json.loads(payload)
-        if reply.get("ok"):
-            return reply.get("result")
-        error = reply.get("error") or {}
-        cls = BY_CODE.get(error.get("code", 5003))
-        message = str(error.get("message", "error"))
-        if cls is not None and cls is not RemoteError:
-            raise cls(message)
-        raise WebBridgeError(message)
+        return reply_result(json.loads(payload))
 
     def close(self) -> None:
         self._reader.close()

@@ -28,7 +28,6 @@ from ..errors import (
     ApprovalInvalid,
     ChannelError,
     PolicyUnavailable,
-    UnexpectedKind,
 )
 from ..policy.actions import ActionClass
 from ..policy.grants import Grant
@@ -37,7 +36,7 @@ from ..protocol import policy_kinds as pk
 from ..protocol.channel import Handler
 from ..protocol.fields import Message
 from .run_api import event_json, runs_of
-from .run_watch import Watches
+from .run_watch import ConnectionWatches
 
 if TYPE_CHECKING:
     from ..policy.runtime import PolicyRuntime
@@ -302,12 +301,11 @@ async def broadcast_policy_changed(state: Any, policy: Policy) -> int:
 # --- the bridge handlers -----------------------------------------------------------------------------
 
 
-class BridgePolicyApi:
+class BridgePolicyApi(ConnectionWatches):
     """The policy handlers of one relay connection and its ``approvals.watch`` subscription."""
 
     def __init__(self, conn: RelayConnection) -> None:
-        self._conn = conn
-        self.watches = Watches(limit=1)
+        super().__init__(conn, limit=1)
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -318,16 +316,6 @@ class BridgePolicyApi:
             "grants.revoke": self._revoke,
             "policy.summary": self._summary,
         }
-
-    async def aclose(self) -> None:
-        """End the approvals subscription. Idempotent."""
-        await self.watches.aclose()
-
-    def _bridge_id(self) -> str:
-        bridge = self._conn.bridge
-        if bridge is None:
-            raise UnexpectedKind("send session.open first")
-        return bridge.bridge_id
 
     async def _list(self, msg: Message) -> Message:
         assert isinstance(msg, pk.ApprovalsList)
@@ -398,7 +386,4 @@ class BridgePolicyApi:
             raise PolicyUnavailable(f"the policy cannot be summarised for the extension: {exc}") from None
 
     async def _deliver(self, event: RunEvent) -> None:
-        channel = self._conn.channel
-        if channel is None:
-            return
-        await channel.notify("approval.event", pk.ApprovalEventMsg(event=event_json(event)))
+        await self._notify("approval.event", pk.ApprovalEventMsg(event=event_json(event)))

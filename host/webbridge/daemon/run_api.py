@@ -13,18 +13,15 @@ import base64
 import logging
 import os
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ..agent.events import RunDetail as Detail
 from ..agent.events import RunEvent, RunRequest, RunSummary
-from ..errors import ArtifactUnavailable, RunError, RunsUnavailable, UnexpectedKind
+from ..errors import ArtifactUnavailable, RunError, RunsUnavailable
 from ..protocol import run_kinds as rk
 from ..protocol.channel import Handler
 from ..protocol.fields import Message
-from .run_watch import Watches
-
-if TYPE_CHECKING:
-    from .connection import RelayConnection
+from .run_watch import ConnectionWatches
 
 log = logging.getLogger("webbridge.daemon.run_api")
 
@@ -150,12 +147,8 @@ async def read_artifact(detail: Detail, path: str, limit: int = rk.MAX_ARTIFACT_
 # --- the bridge handlers -----------------------------------------------------------------------------
 
 
-class BridgeRunApi:
+class BridgeRunApi(ConnectionWatches):
     """The run handlers of one relay connection and its ``run.watch`` subscriptions."""
-
-    def __init__(self, conn: RelayConnection) -> None:
-        self._conn = conn
-        self.watches = Watches()
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -167,16 +160,6 @@ class BridgeRunApi:
             "run.unwatch": self._unwatch,
             "run.artifact": self._artifact,
         }
-
-    async def aclose(self) -> None:
-        """End every subscription. Idempotent."""
-        await self.watches.aclose()
-
-    def _bridge_id(self) -> str:
-        bridge = self._conn.bridge
-        if bridge is None:
-            raise UnexpectedKind("send session.open first")
-        return bridge.bridge_id
 
     async def _start(self, msg: Message) -> Message:
         assert isinstance(msg, rk.RunStart)
@@ -228,7 +211,4 @@ class BridgeRunApi:
         )
 
     async def _deliver(self, event: RunEvent) -> None:
-        channel = self._conn.channel
-        if channel is None:
-            return
-        await channel.notify("run.event", rk.RunEventMsg(event=event_json(event)))
+        await self._notify("run.event", rk.RunEventMsg(event=event_json(event)))

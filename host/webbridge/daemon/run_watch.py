@@ -12,9 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from ..agent.events import RunEvent
-from ..errors import ChannelClosed, ChannelError, TooManyWatches, WebBridgeError
+from ..errors import ChannelClosed, ChannelError, TooManyWatches, UnexpectedKind, WebBridgeError
+from ..protocol.fields import Message
+
+if TYPE_CHECKING:
+    from .connection import RelayConnection
 
 log = logging.getLogger("webbridge.daemon.run_watch")
 
@@ -87,6 +92,34 @@ class Watches:
             log.info("watch ended: %s", exc)
         finally:
             await _close_iter(events)
+
+
+class ConnectionWatches:
+    """What the handler groups of one relay connection that hold subscriptions share: the connection, its
+    :class:`Watches`, the session check and the delivery of one event to the extension."""
+
+    def __init__(self, conn: RelayConnection, limit: int = MAX_WATCHES) -> None:
+        self._conn = conn
+        self.watches = Watches(limit=limit)
+
+    async def aclose(self) -> None:
+        """End every subscription and wait for the pumps. Idempotent."""
+        await self.watches.aclose()
+
+    def _bridge_id(self) -> str:
+        """The bridge of the session. Raises :class:`UnexpectedKind` before ``session.open``."""
+        bridge = self._conn.bridge
+        if bridge is None:
+            raise UnexpectedKind("send session.open first")
+        return bridge.bridge_id
+
+    async def _notify(self, kind: str, msg: Message) -> None:
+        """Send one event to the extension; nothing when the channel is gone. Raises what
+        ``Channel.notify`` raises (which ends the pump that delivers)."""
+        channel = self._conn.channel
+        if channel is None:
+            return
+        await channel.notify(kind, msg)
 
 
 async def _close_iter(events: AsyncIterator[RunEvent]) -> None:

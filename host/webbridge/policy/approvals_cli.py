@@ -14,12 +14,11 @@ import sys
 from datetime import datetime
 from typing import Any, TextIO
 
+from ..cli.daemon_errors import failed
 from ..daemon.client import ControlClient
-from ..errors import DaemonUnavailable, WebBridgeError
+from ..errors import WebBridgeError
 from ..paths import Paths, resolve
 from .grants import LIFETIMES
-
-EXIT_UNAVAILABLE = 7
 
 
 def cmd_approvals(args: argparse.Namespace, paths: Paths | None = None, out: TextIO = sys.stdout,
@@ -29,12 +28,8 @@ def cmd_approvals(args: argparse.Namespace, paths: Paths | None = None, out: Tex
         with ControlClient.connect(paths or resolve()) as client:
             extra: dict[str, Any] = {"run_id": args.run} if args.run else {}
             pending = client.call("approvals.list", deadline=wait + 30, wait=wait, **extra)
-    except DaemonUnavailable as exc:
-        err.write(f"webbridge: {exc}\n")
-        return EXIT_UNAVAILABLE
     except WebBridgeError as exc:
-        err.write(f"webbridge: {exc}\n")
-        return 1
+        return failed(exc, err)
     if args.json:
         out.write(json.dumps(pending, indent=2, ensure_ascii=False) + "\n")
         return 0
@@ -73,12 +68,8 @@ def cmd_approve(args: argparse.Namespace, paths: Paths | None = None, out: TextI
         with ControlClient.connect(paths or resolve()) as client:
             result = client.call("approval.answer", approval_id=args.approval_id, allow=not args.deny,
                                  lifetime=args.lifetime)
-    except DaemonUnavailable as exc:
-        err.write(f"webbridge: {exc}\n")
-        return EXIT_UNAVAILABLE
     except WebBridgeError as exc:
-        err.write(f"webbridge: {exc}\n")
-        return 1
+        return failed(exc, err)
     if not result["allowed"]:
         out.write(f"denied {result['approval_id']}\n")
         return 0
