@@ -20,15 +20,14 @@ parameter values become placeholders). :func:`load` / :func:`save` read and writ
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..atomic import write_atomic
 from ..errors import WorkflowFailed, WorkflowInvalid
 from .chat import ChatMessage, DeltaSink, ModelReply, TextDelta, ToolCall, ToolSpec
 
@@ -367,17 +366,7 @@ def load(path: Path) -> Workflow:
 
 def save(workflow: Workflow, path: Path) -> Path:
     """Write ``workflow`` to ``path`` whole or not at all (temp file + rename). Returns the path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".wf-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(workflow.model_dump_json(indent=2, exclude_defaults=False) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, workflow.model_dump_json(indent=2) + "\n", make_parent=True)
     return path
 
 

@@ -16,9 +16,9 @@ import os
 import secrets
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
+from ..atomic import write_atomic
 from ..errors import ApiTokenInsecure
 
 log = logging.getLogger("webbridge.api.auth")
@@ -100,21 +100,7 @@ def ensure_token(path: Path) -> str:
 def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically: a 0600 temporary file in the same folder, fsynced, renamed
     over ``path``. Raises ``OSError``; the temporary file is removed on any failure or cancellation."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)  # mkstemp already makes it 0600; say so rather than rely on it
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, text, mode=0o600)
 
 
 def bearer(header: str | None) -> str | None:

@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import write_atomic
 from ..config import Settings
 from ..errors import BridgeNotFound, ProtocolError, RemoteError, RunError
 from ..paths import ensure_private_dir
@@ -114,7 +115,7 @@ class Server:
         if sys.platform == "win32":  # pragma: no cover - Windows only
             self._server = await asyncio.start_server(self._accept, host="127.0.0.1", port=0)
             port = self._server.sockets[0].getsockname()[1]
-            _write_private(paths.port_file, json.dumps({"port": port, "token": self.state.token}))
+            write_atomic(paths.port_file, json.dumps({"port": port, "token": self.state.token}), mode=0o600)
         else:
             # We hold the instance lock, so a leftover socket file is from a dead daemon.
             try:
@@ -191,9 +192,3 @@ class Server:
                 pass
 
 
-def _write_private(path: Any, text: str) -> None:
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from pathlib import Path
+
+from ..atomic import write_atomic
 
 
 def atomic_write(path: Path, text: str, *, mode: int = 0o644, newline: str = "\n") -> bool:
@@ -22,19 +22,7 @@ def atomic_write(path: Path, text: str, *, mode: int = 0o644, newline: str = "\n
         same = False
     if same:
         return False
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    write_atomic(path, data, mode=mode)
     return True
 
 

@@ -4,12 +4,11 @@ strings and tables of those, one level of sub-tables. Comments of an edited file
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .. import atomic
 from .rules import quote_key
 
 HEADER = (
@@ -51,18 +50,7 @@ def dumps(data: Mapping[str, Any]) -> str:
 
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` whole (temp file in the same folder, fsync, rename), mode 0600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".policy-", suffix=".toml", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_atomic(path, text, mode=0o600, make_parent=True)
 
 
 __all__ = ["dumps", "write_atomic"]
