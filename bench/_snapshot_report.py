@@ -11,11 +11,34 @@ def _mark(ok: bool) -> str:
 
 
 def render(result: dict[str, Any]) -> str:
-    m, v = result["meta"], result["verdicts"]
+    """The table of a run: the parts it has (``--only`` leaves some out), then a line naming those not run."""
+    m = result["meta"]
     quick = " — QUICK (smoke-test counts: the numbers are noise)" if result["config"]["quick"] else ""
     out = [
         f"WebBridge snapshot benchmark — {m['date_utc']} — {m.get('browser') or m['chromium']}, "
         f"{m['cpus']} CPU ({m['cpu']}), Python {m['python']}{quick}",
+    ]
+    missing = []
+    if "b1" in result:
+        out += _b1(result)
+    else:
+        missing.append("B1")
+    if "fidelity" in result:
+        out += _fidelity(result)
+    else:
+        missing.append("B2, B3, B5 re-snapshots")
+    if "b4" in result:
+        out += _actions(result)
+    else:
+        missing.append("B4, B5 re-render, B7")
+    if missing:
+        out += ["", f"not run (--only / --skip-actions): {'; '.join(missing)}"]
+    return "\n".join(out)
+
+
+def _b1(result: dict[str, Any]) -> list[str]:
+    v = result["verdicts"]
+    out = [
         "",
         "B1 snapshot latency (ms): ours = page.snapshot full via the daemon; "
         "peer = Playwright aria_snapshot ai",
@@ -29,9 +52,23 @@ def render(result: dict[str, Any]) -> str:
             f"{o['p99']:.1f} | "
             f"{p['p50']:.1f} | {p['p95']:.1f} | {row['speedup_p50']:.1f}× |"
         )
-    out += [
-        f"(n = {result['config']['samples']} per cell) 10k: ≥ 5× → {_mark(v['b1_speedup_10k_met'])} "
-        f"(worst {v['b1_speedup_10k']}×); 25k ≤ 400 ms → {_mark(v['b1_25k_met'])} ({v['b1_25k_p50_ms']} ms)",
+    at10k = (
+        f"≥ 5× → {_mark(v['b1_speedup_10k_met'])} (worst {v['b1_speedup_10k']}×)"
+        if v["b1_speedup_10k"] is not None
+        else "not measured (--sizes)"
+    )
+    at25k = (
+        f"≤ 400 ms → {_mark(v['b1_25k_met'])} ({v['b1_25k_p50_ms']} ms)"
+        if v["b1_25k_p50_ms"] is not None
+        else "not measured (--sizes)"
+    )
+    out.append(f"(n = {result['config']['samples']} per cell) 10k: {at10k}; 25k: {at25k}")
+    return out
+
+
+def _fidelity(result: dict[str, Any]) -> list[str]:
+    v = result["verdicts"]
+    out = [
         "",
         "B2 fidelity and B3 tokens (chars/4; ours = full view)",
         "| page | PW interactive refs | sampled | recall | role+name | tokens ours | PW | ratio "
@@ -58,16 +95,17 @@ def render(result: dict[str, Any]) -> str:
         f'{v.get("b3_floor_ratio_synthetic")} (floor: one `role "name" ref` line per interactive element '
         "Playwright refs, nothing else); default view p95 "
         f"{v['b3_default_p95_tokens']:.0f} tokens (≤ 5000 → {_mark(v['b3_default_met'])})",
+        "",
+        f"B5 ref stability: unchanged re-snapshot min {v['b5_unchanged_min'] * 100:.1f}% "
+        f"({_mark(v['b5_unchanged_met'])}); after unrelated mutations min "
+        f"{v['b5_mutated_min'] * 100:.1f}% ({_mark(v['b5_mutated_met'])})",
     ]
-    if "b4" not in result:
-        out.append(
-            f"B5 ref stability: unchanged re-snapshot min {v['b5_unchanged_min'] * 100:.1f}% "
-            f"({_mark(v['b5_unchanged_met'])}); after unrelated mutations min "
-            f"{v['b5_mutated_min'] * 100:.1f}% ({_mark(v['b5_mutated_met'])})"
-        )
-        out.append("B4, B5 re-render and B7: not run (--skip-actions)")
-        return "\n".join(out)
-    out += [
+    return out
+
+
+def _actions(result: dict[str, Any]) -> list[str]:
+    v = result["verdicts"]
+    out = [
         "",
         "B4 delta after a local action (chars)",
         "| action | delta | full (ours) | delta/full | delta / Playwright full |",
@@ -81,9 +119,7 @@ def render(result: dict[str, Any]) -> str:
     out += [
         f"≤ 10% → {_mark(v['b4_met'])}",
         "",
-        f"B5 ref stability: unchanged re-snapshot min {v['b5_unchanged_min'] * 100:.1f}% "
-        f"({_mark(v['b5_unchanged_met'])}); after unrelated mutations min {v['b5_mutated_min'] * 100:.1f}% "
-        f"({_mark(v['b5_mutated_met'])}); refs of a re-rendered list → 6001: "
+        f"B5 ref stability: refs of a re-rendered list → 6001: "
         f"{result['b5_rerender']['errors']} ({_mark(v['b5_rerender_stale_met'])})",
         "",
         "B7 action round trip (ms, request → reply via the daemon; no delta unless said)",
@@ -106,4 +142,4 @@ def render(result: dict[str, Any]) -> str:
         f"DOM ≤ 5 ms → {_mark(v['b7_dom_met'])}; trusted ≤ 60 ms → {_mark(v['b7_trusted_met'])}; "
         f"settle ≤ 150 ms → {_mark(v['b7_settle_met'])}"
     )
-    return "\n".join(out)
+    return out

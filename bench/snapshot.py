@@ -47,6 +47,9 @@ from .bridge import pair, temporary_world
 BENCH_DIR = Path(__file__).resolve().parent
 CORPUS = BENCH_DIR.parent.parent / "shared" / "corpus" / "pages"
 VIEWPORT: Any = {"width": 1280, "height": 800}
+#: What a run can be limited to with ``--only``: B1; B2/B3/B5 per page; B4, B5's re-render and B7.
+PARTS = ("b1", "fidelity", "actions")
+KINDS = ("flat", "nested")
 
 TARGETS = {
     "b1_speedup_10k_min": 5.0,
@@ -96,6 +99,7 @@ class Config:
     fidelity_sample_synthetic: int = 150  # per synthetic page (uniform content; aria-ref lookups are slow)
     b7_samples: int = 40
     actions: bool = True  # B4, B5 re-render and B7 (they act through page.act)
+    parts: list[str] = field(default_factory=lambda: list(PARTS))  # which of PARTS run (--only)
 
     @classmethod
     def quick_config(cls) -> Config:
@@ -381,9 +385,32 @@ def run_b7(tabs: Tabs, bridge: Bridge, base: str, cfg: Config) -> dict[str, Any]
 
 
 def verdicts(r: dict[str, Any]) -> dict[str, Any]:
+    """Met/missed per target, for the parts the run has (``--only`` leaves some out)."""
+    out: dict[str, Any] = {}
+    if "b1" in r:
+        out |= _b1_verdicts(r)
+    if "fidelity" in r:
+        out |= _fidelity_verdicts(r)
+    if "b4" in r:
+        out |= _action_verdicts(r)
+    return out
+
+
+def _b1_verdicts(r: dict[str, Any]) -> dict[str, Any]:
     t = TARGETS
     at10k = [row for row in r["b1"] if row["n"] == 10000]
     at25k = [row for row in r["b1"] if row["n"] == 25000]
+    return {
+        "b1_speedup_10k": min((row["speedup_p50"] for row in at10k), default=None),
+        "b1_speedup_10k_met": bool(at10k)
+        and all(row["speedup_p50"] >= t["b1_speedup_10k_min"] for row in at10k),
+        "b1_25k_p50_ms": max((row["ours_ms"]["p50"] for row in at25k), default=None),
+        "b1_25k_met": bool(at25k) and all(row["ours_ms"]["p50"] <= t["b1_25k_p50_ms_max"] for row in at25k),
+    }
+
+
+def _fidelity_verdicts(r: dict[str, Any]) -> dict[str, Any]:
+    t = TARGETS
     pages = r["fidelity"]["synthetic"] + r["fidelity"]["corpus"]
     sampled = sum(p["sampled"] for p in pages)
     found = sum(p["found"] for p in pages)
@@ -401,12 +428,7 @@ def verdicts(r: dict[str, Any]) -> dict[str, Any]:
     syn_pw = sum(p["tokens_playwright"] for p in r["fidelity"]["synthetic"])
     unchanged = min(p["b5_unchanged"] for p in pages) if pages else 1.0
     mutated = min(r["fidelity"]["b5_mutated"]) if r["fidelity"]["b5_mutated"] else 1.0
-    out: dict[str, Any] = {
-        "b1_speedup_10k": min((row["speedup_p50"] for row in at10k), default=None),
-        "b1_speedup_10k_met": bool(at10k)
-        and all(row["speedup_p50"] >= t["b1_speedup_10k_min"] for row in at10k),
-        "b1_25k_p50_ms": max((row["ours_ms"]["p50"] for row in at25k), default=None),
-        "b1_25k_met": bool(at25k) and all(row["ours_ms"]["p50"] <= t["b1_25k_p50_ms_max"] for row in at25k),
+    return {
         "b2_recall": round(found / sampled, 4) if sampled else None,
         "b2_recall_met": sampled > 0 and found / sampled >= t["b2_recall_min"],
         "b2_agreement": round(agree / compared, 4) if compared else None,
@@ -424,12 +446,14 @@ def verdicts(r: dict[str, Any]) -> dict[str, Any]:
         "b5_mutated_min": round(mutated, 4),
         "b5_mutated_met": mutated >= t["b5_mutated_min"],
     }
-    if "b4" not in r:  # run with --skip-actions
-        return out
+
+
+def _action_verdicts(r: dict[str, Any]) -> dict[str, Any]:
+    t = TARGETS
     b4_worst = max(row["ratio"] for row in r["b4"]["rows"])
     b7 = r["b7"]
     dom_p50 = max(b7["dom_click_ms"]["p50"], b7["dom_type20_ms"]["p50"], b7["dom_select_ms"]["p50"])
-    return out | {
+    return {
         "b4_worst_ratio": b4_worst,
         "b4_met": b4_worst <= t["b4_delta_ratio_max"],
         "b5_rerender_stale_met": r["b5_rerender"]["all_6001"],
@@ -460,11 +484,13 @@ def run(cfg: Config, keep: bool = False) -> dict[str, Any]:
             bridge = Bridge(world.env)
             try:
                 tabs = Tabs(browser.context)
-                print("B1 latency", flush=True)
-                result["b1"] = run_b1(tabs, bridge, base, cfg)
-                print("B2/B3/B5 fidelity, tokens, stability", flush=True)
-                result["fidelity"] = run_fidelity(tabs, worker, bridge, base, cfg)
-                if cfg.actions:
+                if "b1" in cfg.parts:
+                    print("B1 latency", flush=True)
+                    result["b1"] = run_b1(tabs, bridge, base, cfg)
+                if "fidelity" in cfg.parts:
+                    print("B2/B3/B5 fidelity, tokens, stability", flush=True)
+                    result["fidelity"] = run_fidelity(tabs, worker, bridge, base, cfg)
+                if cfg.actions and "actions" in cfg.parts:
                     print("B4, B5 re-render, B7", flush=True)
                     result["b4"] = run_b4(tabs, bridge, base)
                     result["b5_rerender"] = run_b5_rerender(tabs, bridge, base)
@@ -482,6 +508,15 @@ def run(cfg: Config, keep: bool = False) -> dict[str, Any]:
 
 
 
+def _choices(parser: argparse.ArgumentParser, flag: str, value: str, allowed: tuple[str, ...]) -> list[str]:
+    """A comma-separated list of names, each one of ``allowed``; ``parser.error`` (exit 2) otherwise."""
+    picked = [x.strip() for x in value.split(",") if x.strip()]
+    bad = [x for x in picked if x not in allowed]
+    if bad or not picked:
+        parser.error(f"{flag} takes a comma-separated list of {', '.join(allowed)}; got {value!r}")
+    return picked
+
+
 def main(argv: list[str] | None = None) -> int:
     from ._snapshot_report import render
 
@@ -495,8 +530,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-actions", action="store_true", help="leave out B4, B5 re-render and B7 (they act on pages)"
     )
+    parser.add_argument(
+        "--only",
+        help=f"comma-separated parts to run, of {', '.join(PARTS)} (default: all; "
+        "actions = B4, B5 re-render, B7)",
+    )
+    parser.add_argument("--sizes", help="comma-separated B1 page sizes (default 1000,5000,10000,25000)")
+    parser.add_argument(
+        "--kinds", help=f"comma-separated B1 page kinds, of {', '.join(KINDS)} (default: both)"
+    )
     args = parser.parse_args(argv)
     cfg = Config.quick_config() if args.quick else Config()
+    if args.only is not None:
+        cfg.parts = _choices(parser, "--only", args.only, PARTS)
+    if args.kinds is not None:
+        cfg.kinds = _choices(parser, "--kinds", args.kinds, KINDS)
+    if args.sizes is not None:
+        try:
+            cfg.sizes = [int(x) for x in args.sizes.split(",")]
+        except ValueError:
+            parser.error("--sizes takes comma-separated integers")
+        if any(n < 10 for n in cfg.sizes):
+            parser.error("--sizes must be at least 10")
     if args.samples is not None:
         if args.samples < 1:
             parser.error("--samples must be at least 1")

@@ -26,6 +26,38 @@
     labelsInDocument = labelList.length > 0;
   }
 
+  /**
+   * Attribute bits (`attrMask`): which of the attributes the snapshot reads an element has. A clear bit means
+   * `getAttribute(name)` would answer null (the mask compares qualified names exactly, as `getAttribute`
+   * does with a lower-case name), so the walk skips that read; one `getAttributeNames()` call stands in for
+   * up to a dozen `getAttribute` calls per printed element.
+   */
+  const ATTR = Object.freeze({
+    ROLE: 1, LABELLEDBY: 2, LABEL: 4, TITLE: 8, PLACEHOLDER: 16, CONTENTEDITABLE: 32, ONCLICK: 64, TABINDEX: 128,
+    STATE: 256, VALUE: 512, LEVEL: 1024, ALL: -1,
+  });
+  /** @type {Map<string, number>} */
+  const ATTR_BITS = new Map([
+    ["role", ATTR.ROLE], ["aria-labelledby", ATTR.LABELLEDBY], ["aria-label", ATTR.LABEL], ["title", ATTR.TITLE],
+    ["placeholder", ATTR.PLACEHOLDER], ["contenteditable", ATTR.CONTENTEDITABLE],
+    ["onclick", ATTR.ONCLICK], ["tabindex", ATTR.TABINDEX], ["aria-checked", ATTR.STATE], ["aria-expanded", ATTR.STATE],
+    ["aria-pressed", ATTR.STATE], ["aria-selected", ATTR.STATE], ["aria-disabled", ATTR.STATE],
+    ["aria-required", ATTR.STATE], ["aria-readonly", ATTR.STATE], ["aria-invalid", ATTR.STATE],
+    ["aria-valuetext", ATTR.VALUE], ["aria-valuenow", ATTR.VALUE], ["aria-level", ATTR.LEVEL],
+  ]);
+
+  /**
+   * Which of the attributes in `ATTR` an element has (bits), from one `getAttributeNames()` call.
+   * @param {Element} el
+   * @returns {number}
+   */
+  function attrMask(el) {
+    if (!el.hasAttributes()) return 0;
+    let m = 0;
+    for (const n of el.getAttributeNames()) m |= ATTR_BITS.get(n) ?? 0;
+    return m;
+  }
+
   /** Whether `normalize` has anything to do: whitespace other than a single space between non-spaces, or a
    * character it drops. */
   const NEEDS_WORK = /[^\S ]| {2}|^ | $|[\u200b\u00ad]/;
@@ -62,6 +94,11 @@
    * @returns {string}  raw (not normalised)
    */
   function contentText(root, opts = {}) {
+    // Most labels are one text node and nothing else (links, buttons): that text, without the general walk.
+    const first = root.firstChild;
+    if (first !== null && first.nodeType === 3 && first.nextSibling === null && root.localName !== "slot" && root.shadowRoot === null) {
+      return /** @type {Text} */ (first).data;
+    }
     /** @type {string[]} */
     const parts = [];
     let size = 0;
@@ -226,16 +263,21 @@
    * @param {Element} el
    * @param {string | null} role
    * @param {string} [tag]
+   * @param {number} [attrs]  `attrMask(el)` when the caller has it (attributes whose bit is clear are not read)
    * @returns {string}  normalised, at most NAME_MAX characters
    */
-  function nameOf(el, role, tag = el.localName) {
-    const lb = el.getAttribute("aria-labelledby");
-    if (lb) {
-      const t = normalize(idrefsText(el, lb));
-      if (t) return t;
+  function nameOf(el, role, tag = el.localName, attrs = ATTR.ALL) {
+    if (attrs & ATTR.LABELLEDBY) {
+      const lb = el.getAttribute("aria-labelledby");
+      if (lb) {
+        const t = normalize(idrefsText(el, lb));
+        if (t) return t;
+      }
     }
-    const al = el.getAttribute("aria-label");
-    if (al && al.trim()) return normalize(al);
+    if (attrs & ATTR.LABEL) {
+      const al = el.getAttribute("aria-label");
+      if (al && al.trim()) return normalize(al);
+    }
     const h = /** @type {HTMLElement} */ (el);
     switch (tag) {
       case "input": {
@@ -245,13 +287,13 @@
           if (input.value.trim()) return normalize(input.value);
           if (type === "submit") return "Submit";
           if (type === "reset") return "Reset";
-          return normalize(el.getAttribute("title") || "");
+          return attrs & ATTR.TITLE ? normalize(el.getAttribute("title") || "") : "";
         }
         const fromLabels = labelsText(h);
         if (fromLabels) return fromLabels;
         if (type === "file") return "Choose File";
         if (type === "image") return normalize(el.getAttribute("alt") || el.getAttribute("title") || "Submit");
-        return placeholderOrTitle(el, TEXTBOX_TYPES.has(type));
+        return placeholderOrTitle(el, TEXTBOX_TYPES.has(type), attrs);
       }
       case "textarea":
       case "select":
@@ -259,7 +301,7 @@
       case "progress": {
         const fromLabels = labelsText(h);
         if (fromLabels) return fromLabels;
-        return placeholderOrTitle(el, tag === "textarea");
+        return placeholderOrTitle(el, tag === "textarea", attrs);
       }
       case "button": {
         const fromLabels = labelsText(h);
@@ -286,19 +328,20 @@
       const t = normalize(contentText(el));
       if (t) return t;
     }
-    return normalize(el.getAttribute("title") || "");
+    return attrs & ATTR.TITLE ? normalize(el.getAttribute("title") || "") : "";
   }
 
   /**
    * @param {Element} el
    * @param {boolean} usePlaceholder
+   * @param {number} attrs  `attrMask(el)` or `ATTR.ALL`
    * @returns {string}
    */
-  function placeholderOrTitle(el, usePlaceholder) {
-    const title = el.getAttribute("title") || "";
+  function placeholderOrTitle(el, usePlaceholder, attrs) {
+    const title = attrs & ATTR.TITLE ? el.getAttribute("title") || "" : "";
     if (!usePlaceholder || title) return normalize(title);
-    return normalize(el.getAttribute("placeholder") || "");
+    return attrs & ATTR.PLACEHOLDER ? normalize(el.getAttribute("placeholder") || "") : "";
   }
 
-  ns.names = { nameOf, contentText, normalize, beginWalk, NAME_MAX };
+  ns.names = { nameOf, contentText, normalize, beginWalk, attrMask, ATTR, NAME_MAX };
 })();

@@ -15,7 +15,9 @@
  * (`display: none`, closed `<details>`, …) are skipped whole; `visibility: hidden` elements are not printed
  * but their visible descendants are. Each element is touched once; names are computed only for printed
  * elements. Cost is dominated by one `checkVisibility()` per element and one `getBoundingClientRect()` per
- * printed entry.
+ * printed entry; the boxes are read after the walk, in one batch in document order (the walk changes nothing,
+ * so they are the same boxes), and each element's attributes are listed once (`names.attrMask`) so that the
+ * role, name, state and value code reads only attributes the element has.
  */
 (() => {
   const ns = __webbridgeContent;
@@ -39,15 +41,23 @@
   const VIS_PROPERTY = { visibilityProperty: true };
   const FORM_CONTROL = new Set(["button", "input", "select", "textarea", "option", "optgroup", "fieldset"]);
   const CHECKABLE = new Set(["checkbox", "radio", "switch", "menuitemcheckbox", "menuitemradio", "option", "treeitem"]);
+  /** Layout-read kinds of the walk (other values: a position already measured). */
+  const POS_ELEMENT = 6;
+  const POS_TEXT = 7;
+  /** Text with `|` or whitespace at an end (trimmed off before printing), and text with something to print. */
+  const EDGE = /^[\s|]|[\s|]$/;
+  const EDGES = /^[\s|]+|[\s|]+$/g;
+  const NOT_BLANK = /\S/;
 
   /**
    * @param {Element} el
+   * @param {string} tag  its local name
    * @returns {ShadowRoot | null}
    */
-  function shadowOf(el) {
+  function shadowOf(el, tag) {
     const open = el.shadowRoot;
     if (open) return open;
-    if (el.localName.includes("-") && chrome.dom?.openOrClosedShadowRoot) {
+    if (tag.includes("-") && chrome.dom?.openOrClosedShadowRoot) {
       try {
         return chrome.dom.openOrClosedShadowRoot(/** @type {HTMLElement} */ (el));
       } catch {
@@ -73,9 +83,11 @@
    * @param {string} role
    * @param {string} tag
    * @param {Element | null} active
+   * @param {number} [attrs]  `names.attrMask(el)` when the caller has it: ARIA states are read only when present
    * @returns {string}
    */
-  function statesOf(el, role, tag, active) {
+  function statesOf(el, role, tag, active, attrs = -1) {
+    const STATE = ns.names.ATTR.STATE;
     let s = "";
     const h = /** @type {HTMLInputElement} */ (el);
     if (CHECKABLE.has(role)) {
@@ -84,7 +96,7 @@
         else if (h.checked) s += " checked";
       } else if (tag === "option") {
         if (/** @type {HTMLOptionElement} */ (el).selected) s += " selected";
-      } else {
+      } else if (attrs & STATE) {
         const c = el.getAttribute("aria-checked");
         if (c === "true") s += " checked";
         else if (c === "mixed") s += " mixed";
@@ -99,7 +111,7 @@
       if (h.required === true) s += " required";
       if (h.readOnly === true && tag !== "select") s += " readonly";
     }
-    if (el.hasAttributes()) {
+    if (attrs & STATE && el.hasAttributes()) {
       const exp = el.getAttribute("aria-expanded");
       if (exp === "true") s += " expanded";
       else if (exp === "false") s += " collapsed";
@@ -121,9 +133,10 @@
    * @param {Element} el
    * @param {string} role
    * @param {string} tag
+   * @param {number} [attrs]  `names.attrMask(el)` when the caller has it
    * @returns {string | null}
    */
-  function valueOf(el, role, tag) {
+  function valueOf(el, role, tag, attrs = -1) {
     const norm = ns.names.normalize;
     if (tag === "input") {
       const input = /** @type {HTMLInputElement} */ (el);
@@ -145,6 +158,7 @@
     if (role === "textbox" || role === "searchbox" || role === "combobox") {
       if (/** @type {HTMLElement} */ (el).isContentEditable) return norm(el.textContent ?? "", VALUE_MAX) || null;
     }
+    if (!(attrs & ns.names.ATTR.VALUE)) return null;
     const vt = el.getAttribute("aria-valuetext") ?? el.getAttribute("aria-valuenow");
     return vt ? norm(vt, VALUE_MAX) : null;
   }
@@ -176,6 +190,7 @@
     const refs = ns.refs;
     const roles = ns.roles;
     const names = ns.names;
+    const ATTR = names.ATTR;
     const INTERACTIVE = roles.INTERACTIVE;
     const CONTAINER = roles.CONTAINER;
     const NFC = roles.NAME_FROM_CONTENT;
@@ -189,64 +204,86 @@
     /** @type {ShadowRoot[]} */
     const shadowRoots = [];
     /** @type {string[]} */
-    let pending = [];
+    const pending = [];
     /** @type {Node | null} */
     let pendingNode = null;
-    /** @type {WBCPos} where the last element measured was */
-    let lastPos = 0;
     let pendingDepth = 0;
+    /**
+     * Layout reads, made after the walk (reads batched, not interleaved with the walk's other DOM calls), in
+     * the order the walk met them: `POS_ELEMENT` (the entry's own box), `POS_TEXT` (the box of the text's
+     * parent, unless an earlier element was below the viewport), or the position already measured (iframes,
+     * whose entry depends on it). Nothing in the walk changes the DOM, so the boxes are the same either way.
+     * @type {(WBCEntry | null)[]}
+     */
+    const posEntries = [];
+    /** @type {(Element | null)[]} */
+    const posEls = [];
+    /** @type {number[]} */
+    const posKinds = [];
 
     /**
      * @param {Element} el
      * @returns {WBCPos}
      */
-    const posOf = (el) => {
+    const measure = (el) => {
       const r = el.getBoundingClientRect();
-      /** @type {WBCPos} */
-      let p = 0;
-      if (r.width === 0 || r.height === 0) p = 5;
-      else if (r.bottom <= 0) p = 1;
-      else if (r.top >= vh) p = 2;
-      else if (r.right <= 0) p = 3;
-      else if (r.left >= vw) p = 4;
-      if (p !== 5) lastPos = p;
-      return p;
+      const w = r.width;
+      const h = r.height;
+      if (w === 0 || h === 0) return 5;
+      // A DOMRect from getBoundingClientRect never has a negative size: top = y, bottom = y + height, ….
+      const y = r.y;
+      if (y + h <= 0) return 1;
+      if (y >= vh) return 2;
+      const x = r.x;
+      if (x + w <= 0) return 3;
+      if (x >= vw) return 4;
+      return 0;
+    };
+
+    /**
+     * @param {WBCEntry | null} entry  null: a zero-size iframe (not printed; its position still counts)
+     * @param {Element | null} el
+     * @param {number} kind  POS_ELEMENT, POS_TEXT, or a position already measured (0–5)
+     */
+    const wantPos = (entry, el, kind) => {
+      posEntries.push(entry);
+      posEls.push(el);
+      posKinds.push(kind);
     };
 
     const flush = () => {
       if (pendingNode === null) return;
       const node = pendingNode;
-      const raw = pending.join("");
-      pending = [];
+      const raw = pending.length === 1 ? pending[0] : pending.join("");
+      pending.length = 0;
       pendingNode = null;
-      const text = names.normalize(raw.replace(/^[\s|]+|[\s|]+$/g, ""), TEXT_MAX);
+      const text = names.normalize(EDGE.test(raw) ? raw.replace(EDGES, "") : raw, TEXT_MAX);
       if (!text) return;
-      // Where the text is: after an element below the viewport, text further down the document is below it
-      // too (document order), which saves a layout query per text block on long pages.
-      const parent = node.parentElement;
-      /** @type {WBCPos} */
-      const pos = lastPos === 2 ? 2 : parent ? posOf(parent) : 0;
-      entries.push({ t: 1, d: pendingDepth, key: refs.keyOf(node), role: "text", name: text, ref: "", states: "", value: null, pos: pos === 5 ? 0 : pos, el: null });
+      const entry = /** @type {WBCEntry} */ ({ t: 1, d: pendingDepth, key: refs.keyOf(node), role: "text", name: text, ref: "", states: "", value: null, pos: 0, el: null });
+      entries.push(entry);
+      wantPos(entry, node.parentElement, POS_TEXT);
     };
 
     /**
-     * @param {Node} parent
+     * @param {Element} el
+     * @param {string} tag  its local name
      * @param {number} depth
      * @param {boolean} vis  whether the parent is visible (text in it is printed)
      * @param {boolean} quiet  text here is part of an ancestor's name: not printed again
      */
-    const children = (parent, depth, vis, quiet) => {
-      const el = /** @type {Element} */ (parent);
-      if (el.localName === "slot") {
+    const children = (el, tag, depth, vis, quiet) => {
+      if (tag === "slot") {
         const assigned = /** @type {HTMLSlotElement} */ (el).assignedNodes();
         if (assigned.length) {
           for (const n of assigned) visit(n, depth, vis, quiet);
           return;
         }
       }
-      const sr = el.nodeType === 1 ? shadowOf(el) : null;
+      const sr = shadowOf(el, tag);
       if (sr) shadowRoots.push(sr);
-      for (let c = (sr ?? parent).firstChild; c; c = c.nextSibling) visit(c, depth, vis, quiet);
+      // Only text inside, and none of it printed here: nothing to visit (most links and buttons).
+      else if ((quiet || !vis) && el.firstElementChild === null) return;
+      for (let c = (sr ?? el).firstChild; c; c = c.nextSibling) visit(c, depth, vis, quiet);
     };
 
     /**
@@ -261,7 +298,7 @@
         if (!vis || quiet) return;
         const data = /** @type {Text} */ (node).data;
         if (pendingNode === null) {
-          if (data.trim() === "") return;
+          if (!NOT_BLANK.test(data)) return;
           pendingNode = node;
           pendingDepth = depth;
         }
@@ -287,12 +324,18 @@
       if (tag === "iframe" || tag === "frame") {
         if (!shown) return;
         flush();
-        const pos = posOf(el);
-        if (pos === 5) return;
-        entries.push({
+        const pos = measure(el);
+        if (pos === 5) {
+          wantPos(null, null, pos);
+          return;
+        }
+        /** @type {WBCEntry} */
+        const entry = {
           t: 2, d: depth, key: refs.keyOf(el), role: "iframe", name: names.normalize(el.getAttribute("title") || ""),
           ref: refs.refFor(el), states: "", value: null, pos, el, token: ns.frames.tokenFor(/** @type {HTMLIFrameElement} */ (el)),
-        });
+        };
+        entries.push(entry);
+        wantPos(entry, null, pos);
         return;
       }
       if (tag === "br") {
@@ -303,13 +346,14 @@
       if (block && !quiet) flush();
       else if ((tag === "td" || tag === "th") && pendingNode !== null && !quiet) pending.push(" | ");
 
-      let role = roles.roleOf(el, tag);
+      const attrs = names.attrMask(el);
+      let role = attrs & ATTR.ROLE ? roles.roleOf(el, tag) : roles.implicitRole(el, tag);
       let acts = role !== null && INTERACTIVE.has(role);
-      if (!acts) {
-        if (el.hasAttribute("contenteditable") && el.isContentEditable && !el.parentElement?.isContentEditable) {
+      if (!acts && attrs !== 0) {
+        if (attrs & ATTR.CONTENTEDITABLE && el.isContentEditable && !el.parentElement?.isContentEditable) {
           role = "textbox";
           acts = true;
-        } else if ((role === null || role === "generic") && (el.hasAttribute("onclick") || (el.hasAttribute("tabindex") && el.tabIndex >= 0))) {
+        } else if ((role === null || role === "generic") && (attrs & ATTR.ONCLICK || (attrs & ATTR.TABINDEX && el.tabIndex >= 0))) {
           role = "generic";
           acts = true;
         }
@@ -322,11 +366,13 @@
           const cr = roles.roleOf(control);
           if (cr && INTERACTIVE.has(cr)) {
             flush();
-            entries.push({
+            const entry = /** @type {WBCEntry} */ ({
               t: 0, d: depth, key: refs.keyOf(el), role: cr, name: names.nameOf(control, cr), ref: refs.refFor(el),
-              states: statesOf(control, cr, control.localName, active), value: valueOf(control, cr, control.localName), pos: posOf(el), el,
+              states: statesOf(control, cr, control.localName, active), value: valueOf(control, cr, control.localName), pos: 0, el,
             });
-            children(el, depth + 1, true, true);
+            entries.push(entry);
+            wantPos(entry, el, POS_ELEMENT);
+            children(el, tag, depth + 1, true, true);
             flush();
             return;
           }
@@ -335,23 +381,29 @@
       if (acts && shown && !transparent) {
         flush();
         const r = /** @type {string} */ (role);
-        const name = r === "generic" ? names.normalize(el.getAttribute("aria-label") || el.getAttribute("title") || "") : names.nameOf(el, r, tag);
-        const value = valueOf(el, r, tag);
-        entries.push({ t: 0, d: depth, key: refs.keyOf(el), role: r, name, ref: refs.refFor(el), states: statesOf(el, r, tag, active), value, pos: posOf(el), el });
+        const name = r === "generic"
+          ? names.normalize((attrs & ATTR.LABEL ? el.getAttribute("aria-label") : null) || (attrs & ATTR.TITLE ? el.getAttribute("title") : null) || "")
+          : names.nameOf(el, r, tag, attrs);
+        const value = valueOf(el, r, tag, attrs);
+        const entry = /** @type {WBCEntry} */ ({ t: 0, d: depth, key: refs.keyOf(el), role: r, name, ref: refs.refFor(el), states: statesOf(el, r, tag, active, attrs), value, pos: 0, el });
+        entries.push(entry);
+        wantPos(entry, el, POS_ELEMENT);
         if (tag === "select") {
           const list = optionsOf(/** @type {HTMLSelectElement} */ (el));
           if (list) entries.push({ t: 1, d: depth + 1, key: -refs.keyOf(el), role: "text", name: `options: ${list}`, ref: "", states: "", value: null, pos: 0, el: null });
         }
-        if (!LEAF.has(tag)) children(el, depth + 1, true, quiet || NFC.has(r) || r === "textbox");
+        if (!LEAF.has(tag)) children(el, tag, depth + 1, true, quiet || NFC.has(r) || r === "textbox");
         flush();
         return;
       }
       if (LEAF.has(tag) && tag !== "svg") return;
       if (role === "heading" && shown && !transparent) {
         flush();
-        const level = Number(el.getAttribute("aria-level")) || Number(tag[1]) || 2;
-        entries.push({ t: 3, d: depth, key: refs.keyOf(el), role: `h${Math.min(Math.max(level, 1), 6)}`, name: names.nameOf(el, "heading", tag), ref: refs.refFor(el), states: "", value: null, pos: posOf(el), el });
-        children(el, depth + 1, true, true);
+        const level = (attrs & ATTR.LEVEL ? Number(el.getAttribute("aria-level")) : 0) || Number(tag[1]) || 2;
+        const entry = /** @type {WBCEntry} */ ({ t: 3, d: depth, key: refs.keyOf(el), role: `h${Math.min(Math.max(level, 1), 6)}`, name: names.nameOf(el, "heading", tag, attrs), ref: refs.refFor(el), states: "", value: null, pos: 0, el });
+        entries.push(entry);
+        wantPos(entry, el, POS_ELEMENT);
+        children(el, tag, depth + 1, true, true);
         flush();
         // a heading with nothing inside it to act on keeps no children: drop nothing
         return;
@@ -360,20 +412,21 @@
         flush();
         const at = entries.length;
         const name = role === "group" || role === "form" || role === "region" || role === "dialog" || role === "alertdialog" || role === "table" || role === "figure" || role === "navigation" || role === "tabpanel"
-          ? names.nameOf(el, role, tag)
-          : names.normalize(el.getAttribute("aria-label") || "");
-        entries.push({ t: 3, d: depth, key: refs.keyOf(el), role, name, ref: refs.refFor(el), states: role === "dialog" && el.hasAttribute("open") && tag === "dialog" && el.matches(":modal") ? " modal" : "", value: null, pos: 0, el });
-        children(el, depth + 1, shown, quiet);
+          ? names.nameOf(el, role, tag, attrs)
+          : names.normalize((attrs & ATTR.LABEL ? el.getAttribute("aria-label") : null) || "");
+        const entry = /** @type {WBCEntry} */ ({ t: 3, d: depth, key: refs.keyOf(el), role, name, ref: refs.refFor(el), states: role === "dialog" && el.hasAttribute("open") && tag === "dialog" && el.matches(":modal") ? " modal" : "", value: null, pos: 0, el });
+        entries.push(entry);
+        children(el, tag, depth + 1, shown, quiet);
         flush();
         if (entries.length === at + 1) entries.pop();
-        else entries[at].pos = posOf(el);
+        else wantPos(entry, el, POS_ELEMENT);
         return;
       }
       if (tag === "svg") return;
       // Text that already is a printed element's name: a label of a control, a fieldset's legend, a
       // table's caption, a figure's caption. Controls inside them are still printed.
       const named = tag === "label" ? /** @type {HTMLLabelElement} */ (el).control !== null : tag === "legend" || tag === "caption" || tag === "figcaption";
-      children(el, depth, transparent ? vis : shown, quiet || named);
+      children(el, tag, depth, transparent ? vis : shown, quiet || named);
       if (block && !quiet) flush();
     };
 
@@ -383,10 +436,35 @@
       const start = root.nodeType === 9 ? /** @type {Document} */ (root).body ?? /** @type {Document} */ (root).documentElement : root;
       if (start) {
         if (root.nodeType === 9) visit(start, 0, true, false);
-        else children(start, 0, true, false);
+        else children(/** @type {Element} */ (start), /** @type {Element} */ (start).localName, 0, true, false);
       }
     }
     flush();
+
+    // Where each entry is, in the order the walk met them. After an element below the viewport, text
+    // further down the document is below it too (document order), which saves a layout query per text block
+    // on long pages.
+    /** @type {WBCPos} where the last element measured was */
+    let lastPos = 0;
+    for (let i = 0; i < posEntries.length; i++) {
+      const kind = posKinds[i];
+      const el = posEls[i];
+      if (kind === POS_TEXT) {
+        /** @type {WBCPos} */
+        let p = 0;
+        if (lastPos === 2) p = 2;
+        else if (el) {
+          p = measure(el);
+          if (p !== 5) lastPos = p;
+        }
+        /** @type {WBCEntry} */ (posEntries[i]).pos = p === 5 ? 0 : p;
+        continue;
+      }
+      const p = kind === POS_ELEMENT ? measure(/** @type {Element} */ (el)) : /** @type {WBCPos} */ (kind);
+      if (p !== 5) lastPos = p;
+      const entry = posEntries[i];
+      if (entry) entry.pos = p;
+    }
     return { entries, visited, shadowRoots };
   }
 

@@ -105,3 +105,42 @@ test("delta: added, changed and removed lines; scrolling alone is no change", ()
   assert.deepEqual(d.lines, ['v~ checkbox "B" f0e2 checked', 'v+ link "C" f0e3', 'v- button "A" f0e1']);
   assert.deepEqual([d.added, d.removed, d.changed], [1, 1, 1]);
 });
+
+test("attrMask: one bit per attribute the snapshot reads, exact names; nameOf with it reads only those", () => {
+  const { attrMask, ATTR, nameOf } = ns.names;
+  const withNames = (localName, attrs, props = {}) => {
+    const e = el(localName, attrs, props);
+    const reads = [];
+    const get = e.getAttribute;
+    e.getAttribute = (n) => (reads.push(n), get(n));
+    e.hasAttributes = () => Object.keys(attrs).length > 0;
+    e.getAttributeNames = () => Object.keys(attrs);
+    return { e, reads };
+  };
+  assert.equal(attrMask(withNames("span", {}).e), 0);
+  assert.equal(attrMask(withNames("a", { href: "#", class: "x", "data-role": "y" }).e), 0);
+  assert.equal(attrMask(withNames("div", { role: "tab", "aria-selected": "true", "aria-label": "T" }).e), ATTR.ROLE | ATTR.STATE | ATTR.LABEL);
+  assert.equal(attrMask(withNames("div", { "aria-valuenow": "3", tabindex: "0", onclick: "" }).e), ATTR.VALUE | ATTR.TABINDEX | ATTR.ONCLICK);
+  // names are compared exactly, as getAttribute compares a lower-case name with stored qualified names
+  assert.equal(attrMask(withNames("svg", { "ARIA-LABEL": "x" }).e), 0);
+
+  const cases = [
+    ["input", { "aria-label": "Field 3" }, { type: "text", value: "" }],
+    ["input", { placeholder: "Search…" }, { type: "search", value: "" }],
+    ["input", { title: "T", placeholder: "P" }, { type: "email", value: "" }],
+    ["input", {}, { type: "button", value: " " }],
+    ["input", { title: "Go" }, { type: "button", value: "" }],
+    ["textarea", { placeholder: "Notes" }, {}],
+    ["select", { title: "Pick" }, {}],
+    ["div", { role: "button", title: "Close" }, {}],
+    ["div", { role: "button" }, {}],
+  ];
+  for (const [tag, attrs, props] of cases) {
+    const role = ns.roles.roleOf(el(tag, attrs, props)) ?? "generic";
+    const plain = withNames(tag, attrs, { labels: [], getRootNode: () => null, firstChild: null, shadowRoot: null, ...props });
+    const masked = withNames(tag, attrs, { labels: [], getRootNode: () => null, firstChild: null, shadowRoot: null, ...props });
+    const expected = nameOf(plain.e, role, tag);
+    assert.equal(nameOf(masked.e, role, tag, attrMask(masked.e)), expected, `${tag} ${JSON.stringify(attrs)}`);
+    for (const n of masked.reads) assert.ok(n in attrs || n === "alt", `${tag}: read ${n}, which it does not have`);
+  }
+});
