@@ -26,6 +26,7 @@ from ..fixtures.site import FixtureSite, serve
 if TYPE_CHECKING:
     from .browser_session import Session
     from .control_bridge import ControlBridge
+    from .shared_session import SharedBrowser
 
 try:
     find_chromium()
@@ -69,8 +70,10 @@ def fixture_site() -> Iterator[FixtureSite]:
         yield s
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Any]:
+    """Playwright's driver, started once per module (each test still launches and closes its own browser).
+    Module scope, not wider: a module that starts its own (_attack_harness.lab) must not find one running."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -85,6 +88,24 @@ def s(wb: WbEnv, tmp_path: Path, playwright: Any, fixture_site: FixtureSite) -> 
 
     with signed_in_session(wb, tmp_path, playwright, fixture_site) as session:
         yield session
+
+
+@pytest.fixture(scope="module")
+def shared_browser(tmp_path_factory: pytest.TempPathFactory, playwright: Any) -> Iterator[SharedBrowser]:
+    """One paired browser, daemon and fixture site for a whole module (shared_session.py)."""
+    from .shared_session import shared_browser as start
+
+    with start(tmp_path_factory.mktemp("shared"), playwright) as shared:
+        yield shared
+
+
+@pytest.fixture
+def shared_s(shared_browser: SharedBrowser) -> Session:
+    """Like ``s``, in the module's shared browser: a fresh signed-in tab, every other tab closed
+    (shared_session.fresh_tab). For modules whose tests leave nothing behind but tabs."""
+    from .shared_session import fresh_tab
+
+    return fresh_tab(shared_browser)
 
 
 @pytest.fixture

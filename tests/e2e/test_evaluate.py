@@ -6,23 +6,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..conftest import WbEnv
-from ..fixtures.site import FixtureSite
-from .browser_session import Session, signed_in_session
+from .browser_session import Session
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def s(wb: WbEnv, tmp_path: Path, playwright: Any, fixture_site: FixtureSite) -> Iterator[Session]:
-    with signed_in_session(wb, tmp_path, playwright, fixture_site) as session:
-        yield session
+def s(shared_s: Session) -> Session:
+    """The module's one paired, signed-in browser, in a fresh tab of its own (conftest.shared_s)."""
+    return shared_s
 
 
 def ev(s: Session, tab: int, script: str, *args: Any, **body: Any) -> dict[str, Any]:

@@ -4,14 +4,9 @@ session (its tabs and navigations stay signed in)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
 
-from ..conftest import WbEnv
-from ..fixtures.site import FixtureSite
-from .browser_session import Session, signed_in_session
+from .browser_session import Session
 
 pytestmark = pytest.mark.e2e
 
@@ -20,9 +15,9 @@ GROUP_OF = "async (id) => { const t = await chrome.tabs.get(id); return t.groupI
 
 
 @pytest.fixture
-def s(wb: WbEnv, tmp_path: Path, playwright: Any, fixture_site: FixtureSite) -> Any:
-    with signed_in_session(wb, tmp_path, playwright, fixture_site) as session:
-        yield session
+def s(shared_s: Session) -> Session:
+    """The module's one paired, signed-in browser, in a fresh tab of its own (conftest.shared_s)."""
+    return shared_s
 
 
 def test_list_find_open_activate_close_with_task_groups(s: Session) -> None:

@@ -18,6 +18,12 @@ from .browser_session import Session, goto, ref_of, snap
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def s(shared_s: Session) -> Session:
+    """The module's one paired, signed-in browser, in a fresh tab of its own (conftest.shared_s)."""
+    return shared_s
+
 #: Turns the events page into a wishlist button that becomes a "Buy now" submit button under the pointer;
 #: a purchase is counted in a variable (never in the DOM) and the form never navigates.
 SWAP = """() => {

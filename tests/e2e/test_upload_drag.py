@@ -21,6 +21,12 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
+def s(shared_s: Session) -> Session:
+    """The module's one paired, signed-in browser, in a fresh tab of its own (conftest.shared_s)."""
+    return shared_s
+
+
+@pytest.fixture
 def root(tmp_path: Path) -> Path:
     folder = tmp_path / "allowed"
     folder.mkdir()

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from webbridge import meta
 
-from ..conftest import WbEnv
-from ..fixtures.site import FixtureSite
-from .browser_session import Session, signed_in_session
+from .browser_session import Session
 
 pytestmark = pytest.mark.e2e
 
@@ -22,9 +19,9 @@ BLOCKED = [c["url"] for c in VECTORS["cases"] if not c["allowed"]]
 
 
 @pytest.fixture
-def s(wb: WbEnv, tmp_path: Path, playwright: Any, fixture_site: FixtureSite) -> Any:
-    with signed_in_session(wb, tmp_path, playwright, fixture_site) as session:
-        yield session
+def s(shared_s: Session) -> Session:
+    """The module's one paired, signed-in browser, in a fresh tab of its own (conftest.shared_s)."""
+    return shared_s
 
 
 def tabs_state(s: Session) -> list[tuple[int, str]]:

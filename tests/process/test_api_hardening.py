@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import stat
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ import pytest
 from webbridge.api.auth import read_token
 from webbridge.meta import EXTENSION_ID
 
-from ..conftest import WbEnv
+from ..conftest import WbEnv, make_wb
 from ._harness import DEADLINE, daemon_log, stop_daemon
 from ._scripted import requests_seen, scripted_model, use_model, wait_until
 
@@ -71,9 +72,19 @@ def listening(port: int) -> list[str]:
     return found
 
 
-@pytest.fixture
-async def api(daemon: WbEnv) -> AsyncIterator[Api]:
-    yield api_of(daemon)
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One daemon's API for the module's tests that only send requests it must refuse, or reads: each
+    still checks that nothing was started (``GET /v1/runs`` is empty), which no test on this daemon may
+    do. Tests that read the daemon's log, stop it or start runs get a daemon of their own."""
+    wb = make_wb(tmp_path_factory.mktemp("api"))
+    try:
+        wb.run("daemon", "start")
+        wb.wait_daemon()
+        yield api_of(wb)
+    finally:
+        wb.kill_daemon(signal.SIGTERM)
+        wb.kill_daemon(signal.SIGKILL)
 
 
 def _no_cors(headers: dict[str, str]) -> None:
@@ -115,7 +126,8 @@ async def test_l1_ipv6_loopback_when_asked(wb: WbEnv) -> None:
 # --- L2: DNS rebinding ---------------------------------------------------------------------------------
 
 
-async def test_l2_a_rebound_host_name_is_refused(api: Api, daemon: WbEnv) -> None:
+async def test_l2_a_rebound_host_name_is_refused(daemon: WbEnv) -> None:
+    api = api_of(daemon)
     for host in (
         f"evil.test:{api.port}",
         "evil.test",
@@ -203,7 +215,8 @@ async def test_l4_a_websocket_upgrade_from_a_web_origin_is_refused(api: Api, ori
 # --- L5: the token ------------------------------------------------------------------------------------
 
 
-async def test_l5_missing_wrong_or_url_tokens_are_401_and_never_logged(api: Api, daemon: WbEnv) -> None:
+async def test_l5_missing_wrong_or_url_tokens_are_401_and_never_logged(daemon: WbEnv) -> None:
+    api = api_of(daemon)
     for headers in (
         {},
         {"Authorization": "Bearer " + "x" * 43},
@@ -427,7 +440,8 @@ async def test_a_live_run_is_stopped_through_the_api(wb: WbEnv, tmp_path: Path) 
         await asyncio.to_thread(stop_daemon, wb)
 
 
-async def test_stopping_the_daemon_closes_event_sockets_going_away(api: Api, daemon: WbEnv) -> None:
+async def test_stopping_the_daemon_closes_event_sockets_going_away(daemon: WbEnv) -> None:
+    api = api_of(daemon)
     async with api.session() as http, http.ws_connect("/v1/events", headers=api.auth()) as ws:
         async with asyncio.timeout(DEADLINE):  # reading while it stops: the client answers the close
             msg, _ = await asyncio.gather(ws.receive(), asyncio.to_thread(stop_daemon, daemon))

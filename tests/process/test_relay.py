@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import resource
+import signal
 import struct
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from webbridge import meta
 
-from ..conftest import WbEnv
+from ..conftest import WbEnv, make_wb
 
 ORIGIN = meta.origin_of(meta.EXTENSION_ID)
 
@@ -70,6 +72,20 @@ def test_extra_extension_id_from_the_launcher_is_served(wb: WbEnv) -> None:
     assert proc.returncode == 0 and out == b""
 
 
+@pytest.fixture(scope="module")
+def bad_header_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WbEnv]:
+    """One running daemon for every bad-header case. Each case checks only its own relay (exit code,
+    stdout, memory); the daemon is there so the relay gets as far as reading its stdin."""
+    wb = make_wb(tmp_path_factory.mktemp("relay"))
+    try:
+        wb.run("daemon", "start")
+        wb.wait_daemon()
+        yield wb
+    finally:
+        wb.kill_daemon(signal.SIGTERM)
+        wb.kill_daemon(signal.SIGKILL)
+
+
 @pytest.mark.parametrize(
     ("stdin", "why"),
     [
@@ -80,9 +96,9 @@ def test_extra_extension_id_from_the_launcher_is_served(wb: WbEnv) -> None:
         (struct.pack(">I", 20) + b"x" * 20, "F5: big-endian length reads as ~335 MB"),
     ],
 )
-def test_bad_headers_end_the_relay_cleanly(daemon: WbEnv, stdin: bytes, why: str) -> None:
+def test_bad_headers_end_the_relay_cleanly(bad_header_daemon: WbEnv, stdin: bytes, why: str) -> None:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    proc = relay(daemon, ORIGIN)
+    proc = relay(bad_header_daemon, ORIGIN)
     out, _err = proc.communicate(stdin, timeout=20)
     assert proc.returncode == 0, why
     assert out == b"", f"{why}: nothing may reach stdout, got {out!r}"
