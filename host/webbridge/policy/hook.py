@@ -1,15 +1,17 @@
 """The policy as a tool-registry hook: every tool call is described, decided and audited before it runs.
 
 :class:`PolicyHook` satisfies the registry's ``ToolHook`` protocol (``before_call``/``after_call``) through
-the small :class:`ToolLike`/:class:`CallContext` protocols below, so it does not depend on registry
-internals. ``before_call``:
+the small :class:`ToolLike`/:class:`CallContext` protocols (:mod:`.call_description`), so it does not depend
+on registry internals. ``before_call``:
 
 1. describes the call as a :class:`~.proposed.ProposedAction` (:func:`describe_call`: the tool's declared
    class, its arguments, the URL the run last saw the tab on, and the role and name the last snapshot gave
    the ref, remembered by :class:`~.page_elements.ElementMemory` — never model prose). For a click, key
    press or typing on a ref it first asks the browser what the live element is (``page.describe``): the
    action URL of its form, whether activating it submits, and the form's field values, so that the decision
-   sees where data would really go (W8: a form on one site that posts to another);
+   sees where data would really go (W8: a form on one site that posts to another; :mod:`.destinations`).
+   What the hook learns from the browser and from results (elements, live elements, tab URLs) is
+   :mod:`.learning`; what a decision's audit entry says is :mod:`.decision_audit`;
 2. decides it (:func:`~.decide.decide`) with the grants active now, using up a ``once`` grant atomically
    (if another call took it first, it decides again without it);
 3. appends a ``decision`` entry to the audit log;
@@ -39,154 +41,45 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import inspect
-import logging
 import time
 import urllib.parse
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from ..errors import (
-    ApprovalRequired,
-    BrowserActionError,
-    DomainRefused,
-    NeedsYou,
-    PolicyDenied,
-    RemoteError,
-    WebBridgeError,
-)
-from ..protocol.browser_kinds import Described
-from ..tools import browser
+from ..errors import ApprovalRequired, DomainRefused, NeedsYou, PolicyDenied, WebBridgeError
 from .actions import ActionClass
-from .approval import ApprovalRequest, url_origin
+from .approval import ApprovalRequest
 from .approved_downloads import ApprovedDownloads
 from .audit import AuditLog
+from .call_description import (
+    SEEN_URLS,
+    CallContext,
+    Describe,
+    ElementLookup,
+    ToolLike,
+    describe_call,
+    opt_str,
+    tab_of,
+)
 from .decide import Decision, decide
+from .decision_audit import detail_of, target_of
 from .flows import FlowMemory
 from .grants import GrantStore
+from .learning import learn_elements, learn_tab_url, live_element
 from .page_elements import EXPECTED_ELEMENTS, ElementMemory
-from .proposed import WEB_CLASSES, DataOut, Element, ProposedAction
+from .proposed import WEB_CLASSES, DataOut, ProposedAction
 from .rules import Policy
 from .run_info import run_info_of
 
 if TYPE_CHECKING:
     from .approvals import Answer, ApprovalBroker
 
-log = logging.getLogger("webbridge.policy.hook")
-
 _MAX_PENDING = 10_000
 _MAX_EXPECTED = 10_000
-#: Calls on a ref whose live element the hook describes before deciding (they may send data).
-_DESCRIBED = frozenset({ActionClass.INTERACT, ActionClass.TYPE, ActionClass.SUBMIT})
 #: Classes whose arguments may carry data out (a click carries data only when it submits a form).
 _CARRIES_DATA = frozenset({ActionClass.TYPE, ActionClass.SUBMIT, ActionClass.NAVIGATE})
-
-
-#: ``ctx.state`` key where the browser tools keep tab id -> the URL the run last saw it on
-#: (``webbridge.tools.browser_tools.SEEN_URLS``; a test keeps the two equal).
-SEEN_URLS = "browser.seen_urls"
-
-
-class ToolLike(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def action(self) -> ActionClass: ...
-
-
-class CallContext(Protocol):
-    """What the hook needs of the run context (the registry's ``ToolContext`` has it). Optional extras,
-    read when present: ``state[SEEN_URLS]``, ``task_id``, ``session_id``, ``schedule_id``, ``call_id``,
-    ``page_url`` (overrides the seen URL), ``element_for(ref) -> (role, name) | None`` (overrides what the
-    hook learnt from snapshots) and ``form_action_for(ref) -> str | None``."""
-
-    @property
-    def run_id(self) -> str: ...
-
-    @property
-    def tab_id(self) -> int | None: ...
-
-
-ElementLookup = Callable[[str, "int | None", str], "tuple[str, str] | None"]
-Describe = Callable[[ToolLike, Any, CallContext], ProposedAction]
-
-
-def describe_call(
-    tool: ToolLike, args: Any, ctx: CallContext, elements: ElementLookup | None = None,
-    live: Described | None = None,
-) -> ProposedAction:
-    """The structured action of a call (``args``: the validated pydantic model, or a mapping).
-
-    The page is the navigation target for navigations, else the URL the run last saw the tab on; the
-    element is what the last snapshot named the ref (``elements``). ``live`` is what the browser said the
-    ref is right now (``page.describe``): typed text goes where the field's form sends it, and a click or
-    key press that submits a form goes to the form's action URL, carrying the form's field values. Raises
-    :class:`DomainRefused` for a look-alike or malformed host (the form's action URL included).
-    """
-    cls = tool.action
-    tab_id = _tab_of(args, ctx)
-    url = _opt_str(_arg(args, "url")) if cls is ActionClass.NAVIGATE else None
-    if url is None:
-        url = _opt_str(getattr(ctx, "page_url", None)) or _seen_url(ctx, tab_id)
-    element = None
-    form_action = None
-    ref = _arg(args, "ref")
-    if isinstance(ref, str):
-        lookup = getattr(ctx, "element_for", None)
-        found = lookup(ref) if callable(lookup) else None
-        if found is None and elements is not None:
-            found = elements(ctx.run_id, tab_id, ref)
-        if found is not None:
-            element = Element(str(found[0]), str(found[1]), ref)
-        form_lookup = getattr(ctx, "form_action_for", None)
-        form_action = _opt_str(form_lookup(ref)) if callable(form_lookup) else None
-        if live is not None and live.form_action and (live.submits or cls is ActionClass.TYPE):
-            form_action = live.form_action
-    data: list[DataOut] = []
-    if url is not None:
-        text = _arg(args, "text")
-        if cls in (ActionClass.TYPE, ActionClass.SUBMIT) and isinstance(text, str) and text:
-            data.append(DataOut(text, form_action or url))
-        if live is not None and live.submits and form_action and cls in (ActionClass.INTERACT,
-                                                                          ActionClass.SUBMIT):
-            data.extend(DataOut(value, form_action) for value in live.fields if value)
-        if cls is ActionClass.NAVIGATE:
-            query = urllib.parse.urlsplit(url).query
-            if query:
-                data.append(DataOut(urllib.parse.unquote_plus(query), url))
-    return ProposedAction(
-        tool=tool.name, action=cls, url=url, element=element, ref=ref if isinstance(ref, str) else None,
-        form_action=form_action, data_out=tuple(data),
-        run_id=ctx.run_id, task_id=_opt_str(getattr(ctx, "task_id", None)),
-        session_id=_opt_str(getattr(ctx, "session_id", None)),
-        schedule_id=_opt_str(getattr(ctx, "schedule_id", None)),
-    )
-
-
-def _is_snapshot_text(data: Any) -> TypeGuard[dict[str, Any]]:
-    """Results whose text is the extension's snapshot format: a snapshot (``refs``, ``frames``) or an
-    action's delta (``input_used``). Never page text, whose lines the page writes (it could forge one)."""
-    return isinstance(data, dict) and (("refs" in data and "frames" in data) or "input_used" in data)
-
-
-def _arg(args: Any, name: str) -> Any:
-    if isinstance(args, Mapping):
-        return args.get(name)
-    return getattr(args, name, None)
-
-
-def _tab_of(args: Any, ctx: CallContext) -> int | None:
-    tab = _arg(args, "tab_id")
-    return tab if isinstance(tab, int) and not isinstance(tab, bool) else ctx.tab_id
-
-
-def _seen_url(ctx: CallContext, tab_id: int | None) -> str | None:
-    state = getattr(ctx, "state", None)
-    urls = state.get(SEEN_URLS) if isinstance(state, dict) else None
-    return _opt_str(urls.get(tab_id)) if isinstance(urls, dict) else None
 
 
 class PolicyHook:
@@ -230,12 +123,12 @@ class PolicyHook:
             checked = self.refresh()
             if inspect.isawaitable(checked):
                 await checked
-        await self._learn_tab_url(tool, args, ctx)
+        await learn_tab_url(tool, args, ctx)
         try:
             if self._describe is not None:
                 described = self._describe(tool, args, ctx)
             else:
-                live = await self._live_element(tool, args, ctx)
+                live = await live_element(tool, args, ctx)
                 described = describe_call(tool, args, ctx, self.elements.lookup, live)
             action = self._with_download(self._with_flows(self._with_task(described, ctx), ctx))
         except DomainRefused as exc:
@@ -263,21 +156,6 @@ class PolicyHook:
                                    approval_id=answer.approval_id)
         self._allowed(action, decision, args, ctx)
 
-    async def _live_element(self, tool: ToolLike, args: Any, ctx: CallContext) -> Described | None:
-        """What the browser says the call's ref is now (``page.describe``), for calls that may send data;
-        None without a ref, a bridge or a tab, or when the browser cannot say (a stale ref: the action
-        itself will fail). A cancellation propagates; channel errors end the run."""
-        ref = _arg(args, "ref")
-        bridge = getattr(ctx, "bridge", None)
-        tab_id = _tab_of(args, ctx)
-        if tool.action not in _DESCRIBED or not isinstance(ref, str) or bridge is None or tab_id is None:
-            return None
-        try:
-            return await browser.describe(bridge, tab_id, ref)
-        except (BrowserActionError, RemoteError) as exc:
-            log.debug("page.describe %s on tab %s: %s", ref, tab_id, exc)
-            return None
-
     def _with_download(self, action: ProposedAction) -> ProposedAction:
         """A download report takes the run's record of a download the user approved on that site."""
         if action.action is not ActionClass.DOWNLOAD or action.run_id is None:
@@ -291,7 +169,7 @@ class PolicyHook:
         state = getattr(ctx, "state", None)
         if action.element is not None and action.ref is not None and isinstance(state, dict):
             expected = state.setdefault(EXPECTED_ELEMENTS, {})
-            key = (_tab_of(args, ctx), action.ref)
+            key = (tab_of(args, ctx), action.ref)
             expected.pop(key, None)
             expected[key] = (action.element.role, action.element.name)
             while len(expected) > _MAX_EXPECTED:
@@ -376,38 +254,15 @@ class PolicyHook:
             outcome = "ok"
             content = getattr(result, "content", None)
             data = getattr(result, "data", None)
-            if isinstance(content, str) and _is_snapshot_text(data):
-                tab = data.get("tab_id")
-                self.elements.learn(ctx.run_id, tab if isinstance(tab, int) else ctx.tab_id, content)
+            learn_elements(self.elements, ctx, content, data)
             untrusted = getattr(result, "untrusted", False)
             if isinstance(content, str) and untrusted and tool.action in WEB_CLASSES:
-                page = _opt_str(data.get("url")) if isinstance(data, dict) else None
+                page = opt_str(data.get("url")) if isinstance(data, dict) else None
                 self.flows.record(ctx.run_id, page or url, content)
         self.audit.append(
             time=self._ms(), actor=self._actor, kind="outcome", run_id=ctx.run_id, tool=tool.name,
             action=tool.action.value, outcome=outcome, detail={"decision_seq": seq, "tab_id": ctx.tab_id},
         )
-
-    async def _learn_tab_url(self, tool: ToolLike, args: Any, ctx: CallContext) -> None:
-        """A web action on a tab whose URL the run has not seen: ask the browser (``tabs.list``) and record it
-        in ``ctx.state[SEEN_URLS]``, so the decision is made on the real page rather than asking blind."""
-        if tool.action not in WEB_CLASSES or (tool.action is ActionClass.NAVIGATE and _arg(args, "url")):
-            return
-        tab = _arg(args, "tab_id")
-        tab_id = tab if isinstance(tab, int) and not isinstance(tab, bool) else ctx.tab_id
-        state = getattr(ctx, "state", None)
-        bridge = getattr(ctx, "bridge", None)
-        if tab_id is None or bridge is None or not isinstance(state, dict):
-            return
-        if getattr(ctx, "page_url", None) or _seen_url(ctx, tab_id):
-            return
-        try:
-            tabs = await browser.tabs_list(bridge)
-        except BrowserActionError:
-            return  # still unknown: the decision asks
-        for t in tabs:
-            if t.id == tab_id:
-                state.setdefault(SEEN_URLS, {})[tab_id] = t.url
 
     def check(self, action: ProposedAction, *, tab_id: int | None = None) -> tuple[Decision, int]:
         """Decide ``action``, use up a once grant, audit it; returns the decision and its audit seq.
@@ -424,9 +279,9 @@ class PolicyHook:
             decision = Decision("ask", "the grant was used by another call", "grant race")
         entry = self.audit.append(
             time=int(now * 1000), actor=action.actor, kind="decision", run_id=action.run_id,
-            tool=action.tool, action=action.action.value, target=_target(action),
+            tool=action.tool, action=action.action.value, target=target_of(action),
             decision=decision.outcome, grant_id=decision.grant.id if decision.grant else None,
-            detail=_detail(action, decision, tab_id),
+            detail=detail_of(action, decision, tab_id),
         )
         return decision, entry.seq
 
@@ -441,46 +296,6 @@ class PolicyHook:
 
     def _ms(self) -> int:
         return int(self._clock() * 1000)
-
-
-def _target(action: ProposedAction) -> str | None:
-    """The page without query or fragment (those may hold secrets; data leaving is in ``detail``)."""
-    if action.url is None:
-        return None
-    parts = urllib.parse.urlsplit(action.url)
-    if parts.scheme and parts.netloc:
-        host = action.site.host if action.site else parts.hostname
-        return f"{parts.scheme.lower()}://{host}{parts.path[:300]}"
-    return action.site.host if action.site else None
-
-
-def _detail(action: ProposedAction, decision: Decision, tab_id: int | None) -> dict[str, Any]:
-    detail: dict[str, Any] = {"reason": decision.reason, "rule": decision.rule}
-    if action.site is not None:
-        detail["domain"] = action.site.domain
-    if action.element is not None:
-        detail["element"] = {"role": action.element.role, "name": action.element.name[:120]}
-    if action.form_action:
-        detail["form_action"] = urllib.parse.urlsplit(action.form_action).path[:300]
-    if action.data_out:
-        detail["data_out"] = [
-            {"destination": url_origin(d.destination), "length": len(d.text),
-             "sha256": hashlib.sha256(d.text.encode("utf-8", "replace")).hexdigest()[:16]}
-            for d in action.data_out
-        ]
-    if decision.irreversible is not None:
-        detail["irreversible"] = decision.irreversible.verb
-    for key in ("task_id", "session_id", "schedule_id"):
-        value = getattr(action, key)
-        if value is not None:
-            detail[key] = value
-    if tab_id is not None:
-        detail["tab_id"] = tab_id
-    return detail
-
-
-def _opt_str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 __all__ = ["SEEN_URLS", "CallContext", "Describe", "ElementLookup", "PolicyHook", "ToolLike", "describe_call"]
