@@ -1,5 +1,5 @@
 /**
- * Tabs the agent controls, their in-page indicator, and the user's Stop click.
+ * Tabs the agent controls, their in-page indicator, the tabs their pages open, and the user's Stop click.
  *
  * - `markControlled(tabId, {runId, label})`: a run works in this tab (the daemon's `tab.control`, sent the
  *   first time a run uses a tab; `tabs.open` and `page.navigate` mark their tab too, without a run). The tab
@@ -7,6 +7,11 @@
  *   `indicator`, content/indicator.js) shows now and after every page load in it, until it is released.
  * - `releaseRun(tabId, runId)`: the run ended (`tab.control` with `on: false`); once no run controls the
  *   tab any more it is released (indicator hidden).
+ * - Opened tabs: when a page opens a new tab (a link with a target, `window.open`:
+ *   `webNavigation.onCreatedNavigationTarget`) while exactly one run controls the page's tab, that run is
+ *   recorded as the one that opened it (state.js `opened_by`, forgotten when the tab closes); `tabs.list`
+ *   reports it as `opened_by_run` and the daemon lets that run use the tab (tools/tab_scope.py rule 4).
+ *   A tab opened from there before the run controlled it has none.
  * - Stop: the indicator's Stop button (trusted clicks only) sends `{wbe: 1, event: "indicator.stop"}`;
  *   `onContentMessage` checks the sender is our own content script in a tab's top frame, records a
  *   `StopRequest`, sends `run.stop` for every run controlling the tab (each returns once its run has ended
@@ -18,7 +23,16 @@
 
 import { openChannel } from "./connection.js";
 import { callContent, ensureInjected } from "./content.js";
-import { addTabRun, getControlledTabs, getTabRuns, recordStopRequest, removeTabRun, setControlledTab } from "./state.js";
+import {
+  addTabRun,
+  forgetOpenedBy,
+  getControlledTabs,
+  getTabRuns,
+  recordOpenedBy,
+  recordStopRequest,
+  removeTabRun,
+  setControlledTab,
+} from "./state.js";
 import { unwatchTab } from "./tab_watch.js";
 import { classifyUrl } from "./url_policy.js";
 
@@ -105,6 +119,15 @@ function onPageLoaded(details) {
 function onTabRemoved(tabId) {
   void setControlledTab(tabId, false);
   void removeTabRun(tabId, null);
+  void forgetOpenedBy(tabId);
+}
+
+/**
+ * `webNavigation.onCreatedNavigationTarget`: a page (any frame) in `sourceTabId` opened the tab `tabId`.
+ * @param {{tabId: number, sourceTabId: number}} details
+ */
+export function onOpenedFromTab(details) {
+  void recordOpenedBy(details.tabId, details.sourceTabId);
 }
 
 /**
@@ -151,6 +174,7 @@ async function stopRun(runId) {
 /** Register the listeners above; call once, synchronously, at the worker's top level. */
 export function registerAgentTabListeners() {
   chrome.webNavigation.onCompleted.addListener(onPageLoaded);
+  chrome.webNavigation.onCreatedNavigationTarget.addListener(onOpenedFromTab);
   chrome.tabs.onRemoved.addListener(onTabRemoved);
   chrome.runtime.onMessage.addListener(onContentMessage);
 }

@@ -1,14 +1,19 @@
 /**
- * The console log of the tabs the agent watches (tab_watch.js): `console.*` calls
- * (`Runtime.consoleAPICalled`), uncaught exceptions (`Runtime.exceptionThrown`) and the browser's own
- * messages such as failed loads and CSP violations (`Log.entryAdded`), from the tab's held debugger
- * session. `Runtime.enable` replays what the current document logged before the watch began. Cross-origin
- * iframes that run in their own process are separate debugger targets and are not included.
+ * The console log of the tabs the agent works in: `console.*` calls, uncaught exceptions and unhandled
+ * rejections, failed resource loads and CSP violations, as the page hook reports them (content/page_hook.js
+ * through page_hooks.js, no debugger) from the agent's first request naming the tab, across the documents
+ * the tab loads.
+ *
+ * What a document logged before the hook arrived (the user's own page, before the agent looked) is only
+ * known to the browser's console: `replayEarlier` fetches it on request (`page.console` with `earlier`) by
+ * attaching the debugger briefly (`Runtime.enable` and `Log.enable` replay what the current document logged;
+ * the bar shows while attached), keeping the entries older than the hook. Cross-origin iframes in their own
+ * process are separate debugger targets and are not replayed.
  *
  * One bounded `Ring` per tab, in the worker's memory; texts cut to `MAX_TEXT`. Texts are page data.
  */
 
-import { onEvent } from "./debugger.js";
+import { detachIfUnused, hold, isAttached, onEvent, send } from "./debugger.js";
 import { Ring } from "./ring.js";
 
 /** Most messages kept per tab. */
@@ -112,24 +117,74 @@ function add(tabId, entry) {
   ring.push({ seq: ring.nextSeq(), ...entry });
 }
 
+const LEVELS = new Set(["debug", "log", "info", "warning", "error"]);
+const SOURCES = new Set(["console", "exception", "browser"]);
+
 /**
- * Subscribe a tab's console events (the caller holds the debugger session and enables `Runtime` and
- * `Log` afterwards, so that the replayed messages arrive here).
+ * Add what a tab's page hook reported (page data: every field is checked and cut again here).
  * @param {number} tabId
- * @returns {Array<() => void>}  unsubscribe functions
+ * @param {unknown[]} entries
  */
-export function consoleListeners(tabId) {
-  if (!logs.has(tabId)) logs.set(tabId, new Ring(CONSOLE_LOG_SIZE));
-  return [
-    onEvent(tabId, "Runtime.consoleAPICalled", (p) => add(tabId, fromConsoleApi(p))),
-    onEvent(tabId, "Runtime.exceptionThrown", (p) => add(tabId, fromException(p))),
-    onEvent(tabId, "Log.entryAdded", (p) => add(tabId, fromLogEntry(p))),
+export function addConsoleEntries(tabId, entries) {
+  for (const raw of entries) {
+    if (!raw || typeof raw !== "object") continue;
+    const e = /** @type {Record<string, unknown>} */ (raw);
+    const line = Number(e.line);
+    const time = Number(e.time);
+    add(tabId, {
+      level: /** @type {Level} */ (LEVELS.has(String(e.level)) ? e.level : "log"),
+      source: /** @type {ConsoleEntry["source"]} */ (SOURCES.has(String(e.source)) ? e.source : "console"),
+      text: cut(String(e.text ?? "")), url: String(e.url ?? "").slice(0, 8192),
+      line: Number.isInteger(line) && line > 0 ? line : null, time: Number.isFinite(time) ? Math.max(0, Math.round(time)) : Date.now(),
+    });
+  }
+}
+
+/** @type {Map<number, string>} tab → the document whose earlier messages were replayed */
+const replayed = new Map();
+
+/**
+ * Add what the tab's current document logged before the hook arrived (`hookedAt`, ms since the epoch), once
+ * per document, from the browser's console through a brief debugger attach.
+ * @param {number} tabId
+ * @param {string} documentId  the top document now
+ * @param {number} hookedAt
+ * @returns {Promise<number>}  how many entries were added
+ * @throws {import("../protocol/errors.js").WebBridgeError} 6007 when the debugger cannot attach
+ */
+export async function replayEarlier(tabId, documentId, hookedAt) {
+  if (replayed.get(tabId) === documentId) return 0;
+  /** @type {ConsoleEntry[]} */
+  const got = [];
+  const unsubscribe = [
+    onEvent(tabId, "Runtime.consoleAPICalled", (p) => got.push(fromConsoleApi(p))),
+    onEvent(tabId, "Runtime.exceptionThrown", (p) => got.push(fromException(p))),
+    onEvent(tabId, "Log.entryAdded", (p) => got.push(fromLogEntry(p))),
   ];
+  const wasAttached = isAttached(tabId);
+  const release = await hold(tabId).catch((err) => {
+    for (const u of unsubscribe) u();
+    throw err;
+  });
+  try {
+    // Both replay what is stored before they answer.
+    await Promise.all([send(tabId, "Runtime.enable"), send(tabId, "Log.enable")]);
+    await Promise.all([send(tabId, "Runtime.disable"), send(tabId, "Log.disable")]).catch(() => undefined);
+  } finally {
+    for (const u of unsubscribe) u();
+    release();
+    if (!wasAttached) await detachIfUnused(tabId);
+  }
+  replayed.set(tabId, documentId);
+  const earlier = got.filter((e) => e.time < hookedAt).sort((a, b) => a.time - b.time);
+  for (const e of earlier) add(tabId, e);
+  return earlier.length;
 }
 
 /** @param {number} tabId */
 export function forgetConsole(tabId) {
   logs.delete(tabId);
+  replayed.delete(tabId);
 }
 
 /**

@@ -7,7 +7,8 @@
  *   injection is rare (and harmless: every file guards itself).
  * - `callContent(tabId, frameId, op, args)` sends `{wbc: 1, op, frame, base, args}` to one document of one frame
  *   with `chrome.tabs.sendMessage` and returns the op's result, or throws a `WebBridgeError` with the op's
- *   6xxx code. It addresses the *document* (`documentId`), so a message never lands in a document that
+ *   6xxx code. JavaScript dialogs the page opened during the op come back with the reply and are recorded
+ *   (dialogs.js) before it returns. It addresses the *document* (`documentId`), so a message never lands in a document that
  *   replaced the one the caller meant.
  *
  * Other modules add content files to `CONTENT_FILES` (before `content/main.js`) and ops in their own
@@ -15,6 +16,7 @@
  */
 
 import { Codes, WebBridgeError } from "../protocol/errors.js";
+import { noteAnswered } from "./dialogs.js";
 import { forgetTab, tabFrames } from "./frames.js";
 
 /** @typedef {import("./frames.js").FrameInfo} FrameInfo */
@@ -22,6 +24,7 @@ import { forgetTab, tabFrames } from "./frames.js";
 /** Injected in this order into every frame; ns.js first, main.js (the dispatcher) last. */
 export const CONTENT_FILES = Object.freeze([
   "content/ns.js",
+  "content/page_relay.js",
   "content/refs.js",
   "content/frames.js",
   "content/roles.js",
@@ -202,6 +205,7 @@ export async function callContent(tabId, frame, op, args = {}, opts = {}) {
   if (!reply || typeof reply !== "object") {
     throw new WebBridgeError(Codes.STALE_REF, `no answer from frame f${info.n} (document gone)`, { gone: true });
   }
+  if (Array.isArray(reply.dialogs)) for (const d of reply.dialogs.slice(0, 50)) if (d && typeof d === "object") noteAnswered(tabId, info.documentId, d);
   if (reply.ok) return reply.result;
   const code = Number(reply.error?.code);
   throw new WebBridgeError(code >= 6001 && code <= 6008 ? code : Codes.ACTION_FAILED, String(reply.error?.message ?? "content op failed"));

@@ -28,6 +28,8 @@
  * - `contextMenuClick(info, tab)` → the context handed to the side panel (`{tab_id, context, at}`, or null):
  *   runs the real `contextMenus.onClicked` handler with the `info` and `tab` Chrome would pass (headless
  *   Chromium cannot click a native menu). `tab` may be a tab id: the tab is then looked up.
+ * - `debuggerUse()` → `{attached: [tab ids], attaches}`: the tabs this worker has the debugger attached to now
+ *   (Chrome's "started debugging" bar shows while there is one) and how many attaches it made so far.
  * - `panelPorts()` → `{open, run_events}`: side-panel ports connected, `run.event`s relayed so far.
  * - `policyStatus()` → `{summary: {state, version, mode, refusals}, approvals: {bridge, pending},
  *   notifications: [ids], notify: {created, cleared, answered}}`: the extension's re-check and approvals.
@@ -38,6 +40,7 @@
 import { asWebBridgeError } from "../protocol/errors.js";
 import { cancelPairing, confirmPairing, liveInfo, openChannel, reconnect, startPairing } from "./connection.js";
 import { onContextMenuClick } from "./context_menu.js";
+import { debuggerUse } from "./debugger.js";
 import { browserInfo } from "./handlers/browser_info.js";
 import { eventCounters } from "./handlers/run_event.js";
 import { panelCount } from "./panel_ports.js";
@@ -160,6 +163,7 @@ export const debugApi = Object.freeze({
   contextMenuClick: (/** @type {chrome.contextMenus.OnClickData} */ info, /** @type {chrome.tabs.Tab | number} */ tab) =>
     wrap(async () => onContextMenuClick(info, typeof tab === "number" ? await chrome.tabs.get(tab) : tab)),
   panelPorts: () => wrap(async () => ({ open: panelCount(), run_events: eventCounters.run_events })),
+  debuggerUse: () => wrap(async () => debuggerUse()),
   policyStatus: () =>
     wrap(async () => ({
       summary: summaryStatus(),

@@ -36,6 +36,8 @@ const CDP_VERSION = "1.3";
 
 /** @type {Map<number, TabState>} */
 const tabs = new Map();
+/** How many times this worker attached the debugger (for tests: the bar shows while attached). */
+let attaches = 0;
 let installed = false;
 
 /** Register the Chrome listeners once (lazily: nothing needs them before the first attach). */
@@ -121,6 +123,7 @@ async function attach(tabId, s) {
     if (!ours) throw new WebBridgeError(Codes.ACTION_FAILED, `the debugger cannot attach to this tab: ${text}`);
   }
   s.attached = true;
+  attaches += 1;
 }
 
 /**
@@ -225,6 +228,24 @@ export async function hold(tabId) {
     s.holds -= 1;
     armIdle(tabId);
   };
+}
+
+/**
+ * Detach now if nobody holds the tab (a one-off use, such as replaying a console, need not keep the bar up
+ * for `IDLE_MS`). Idempotent.
+ * @param {number} tabId
+ */
+export async function detachIfUnused(tabId) {
+  const s = tabs.get(tabId);
+  if (s && s.attached && s.holds === 0) await detach(tabId, "released");
+}
+
+/**
+ * What this worker has attached: the tabs attached now, and how many attaches since the worker started.
+ * @returns {{attached: number[], attaches: number}}
+ */
+export function debuggerUse() {
+  return { attached: [...tabs].filter(([, s]) => s.attached).map(([id]) => id), attaches };
 }
 
 /**

@@ -1,9 +1,17 @@
 /**
- * JavaScript dialogs (alert, confirm, prompt, beforeunload) in the tabs the agent watches (tab_watch.js),
- * from CDP `Page.javascriptDialogOpening` / `Page.javascriptDialogClosed` on the tab's held debugger
- * session. A dialog blocks its page — content scripts and `chrome.scripting` calls into it do not return —
- * so the router refuses requests to a tab with a dialog open (6020) and ends a request whose own action
- * opens one (6021) instead of letting either hang (tab_guard.js). `handleDialog` answers it.
+ * JavaScript dialogs in the tabs the agent works in. Two kinds:
+ *
+ * - **Answered** dialogs: `alert`, `confirm` and `prompt` never block a hooked tab. The page hook
+ *   (content/page_hook.js, page_relay.js) answers each at once — with the answer armed by `dialog.arm`, or
+ *   else by dismissing it — and the record arrives here (`noteAnswered`) with the reply of the content op
+ *   it happened in, or as a report (page_hooks.js). tab_guard.js tells the agent about the ones nobody
+ *   armed an answer for (6021).
+ * - **Open** dialogs: the browser's own, which the hook cannot answer — "leave this page?"
+ *   (`beforeunload`), and any dialog in a frame without the hook — seen only while the tab's debugger watch
+ *   is on (tab_watch.js), from CDP `Page.javascriptDialogOpening` / `Page.javascriptDialogClosed`. Such a
+ *   dialog blocks its page — content scripts and `chrome.scripting` calls into it do not return — so the
+ *   router refuses requests to the tab while it is open (6020) and ends a request whose own action opens
+ *   one (6021) instead of letting either hang (tab_guard.js). `handleDialog` answers it.
  *
  * Dialog texts and URLs are page data.
  */
@@ -18,6 +26,16 @@ import { onEvent, send } from "./debugger.js";
 
 const TYPES = new Set(["alert", "confirm", "prompt", "beforeunload"]);
 const MAX_TEXT = 8192;
+
+/**
+ * @typedef {Dialog & {answer: "accept" | "dismiss", prompt_text: string | null, by: "armed" | "default"}} AnsweredDialog
+ * @typedef {AnsweredDialog & {seq: number, key: string, reported: boolean}} AnsweredEntry
+ */
+
+/** Answered dialogs kept per tab. */
+const KEEP_ANSWERED = 20;
+/** @type {Map<number, {seq: number, list: AnsweredEntry[]}>} tab → the dialogs the hook answered */
+const answered = new Map();
 
 /** @type {Map<number, Dialog>} tab → its open dialog */
 const open = new Map();
@@ -129,4 +147,94 @@ export async function handleDialog(tabId, action, promptText) {
   }
   if (open.get(tabId) === d) open.delete(tabId);
   return d;
+}
+
+/**
+ * Record a dialog the page hook answered (from an op's reply or a relay report; the same dialog arriving
+ * both ways is recorded once).
+ * @param {number} tabId
+ * @param {string} documentId  the document it happened in
+ * @param {{n?: unknown, type?: unknown, message?: unknown, url?: unknown, default_prompt?: unknown,
+ *   opened_at?: unknown, answer?: unknown, prompt_text?: unknown, by?: unknown}} raw  page data
+ * @returns {AnsweredEntry | null}  the record (null when it was already there)
+ */
+export function noteAnswered(tabId, documentId, raw) {
+  let t = answered.get(tabId);
+  if (!t) answered.set(tabId, (t = { seq: 0, list: [] }));
+  const key = `${documentId}#${Number(raw.n)}`;
+  if (t.list.some((e) => e.key === key)) return null;
+  const base = fromOpening({ type: String(raw.type), message: String(raw.message ?? ""), url: String(raw.url ?? ""), defaultPrompt: String(raw.default_prompt ?? "") });
+  const at = Number(raw.opened_at);
+  t.seq += 1;
+  /** @type {AnsweredEntry} */
+  const e = {
+    ...base, opened_at: Number.isFinite(at) ? at : base.opened_at,
+    answer: raw.answer === "accept" ? "accept" : "dismiss",
+    prompt_text: typeof raw.prompt_text === "string" ? raw.prompt_text.slice(0, MAX_TEXT) : null,
+    by: raw.by === "armed" ? "armed" : "default", seq: t.seq, key, reported: false,
+  };
+  t.list.push(e);
+  if (t.list.length > KEEP_ANSWERED) t.list.shift();
+  return e;
+}
+
+/**
+ * A mark to pass to `answeredSince` later.
+ * @param {number} tabId
+ */
+export function answeredMark(tabId) {
+  return answered.get(tabId)?.seq ?? 0;
+}
+
+/**
+ * The dialogs answered in the tab after `mark`, now counted as told to the agent.
+ * @param {number} tabId
+ * @param {number} mark
+ * @returns {AnsweredEntry[]}
+ */
+export function answeredSince(tabId, mark) {
+  const list = (answered.get(tabId)?.list ?? []).filter((e) => e.seq > mark);
+  for (const e of list) e.reported = true;
+  return list;
+}
+
+/**
+ * The dialogs the hook dismissed on its own (no answer armed) that the agent has not been told about —
+ * they opened between its requests — now counted as told.
+ * @param {number} tabId
+ * @returns {AnsweredEntry[]}
+ */
+export function takeUnreported(tabId) {
+  const list = (answered.get(tabId)?.list ?? []).filter((e) => !e.reported && e.by === "default");
+  for (const e of answered.get(tabId)?.list ?? []) e.reported = true;
+  return list;
+}
+
+/**
+ * The last `n` dialogs the hook answered in the tab, oldest first, as the protocol shows them.
+ * @param {number} tabId
+ * @param {number} [n]
+ * @returns {AnsweredDialog[]}
+ */
+export function recentDialogs(tabId, n = 10) {
+  return (answered.get(tabId)?.list ?? []).slice(-n).map(({ seq: _s, key: _k, reported: _r, ...d }) => d);
+}
+
+/** @param {number} tabId */
+export function forgetAnswered(tabId) {
+  answered.delete(tabId);
+}
+
+/**
+ * What the hook did with a dialog, in one sentence, for error messages.
+ * @param {AnsweredDialog} d
+ * @returns {string}
+ */
+export function describeAnswer(d) {
+  if (d.type === "alert") return `${describeDialog(d)}, which WebBridge closed`;
+  const what = d.answer === "accept"
+    ? d.type === "prompt" ? `accepted with ${JSON.stringify((d.prompt_text ?? "").slice(0, 100))}` : "accepted (OK)"
+    : "dismissed (Cancel)";
+  const why = d.by === "armed" ? "as armed" : "because no answer was armed";
+  return `${describeDialog(d)}, which WebBridge ${what} ${why}`;
 }

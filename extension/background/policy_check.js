@@ -72,6 +72,7 @@ export const KIND_CLASSES = Object.freeze({
   "page.drag": ["interact"],
   "page.evaluate": ["script"],
   "dialog.handle": ["interact"],
+  "dialog.arm": ["interact"],
   "page.snapshot": ["read"],
   "page.describe": ["read"],
   "page.text": ["read"],

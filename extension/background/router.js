@@ -20,7 +20,7 @@ import { pageUpload } from "./handlers/page_upload.js";
 import { pageAct } from "./handlers/page_act.js";
 import { pageDescribe } from "./handlers/page_describe.js";
 import { pageConsole } from "./handlers/page_console.js";
-import { dialogHandle, dialogState } from "./handlers/page_dialog.js";
+import { dialogArm, dialogHandle, dialogState } from "./handlers/page_dialog.js";
 import { pageEvaluate } from "./handlers/page_evaluate.js";
 import { pageNetwork } from "./handlers/page_network.js";
 import { pageNavigate } from "./handlers/page_navigate.js";
@@ -64,6 +64,7 @@ export const DAEMON_HANDLERS = Object.freeze({
   "page.network": (msg) => pageNetwork(msg),
   "dialog.state": (msg) => dialogState(msg),
   "dialog.handle": (msg) => dialogHandle(msg),
+  "dialog.arm": (msg) => dialogArm(msg),
   "page.screenshot": (msg) => pageScreenshot(msg),
   "page.pdf": (msg) => pagePdf(msg),
   "page.upload": (msg) => pageUpload(msg),

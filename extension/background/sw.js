@@ -11,6 +11,7 @@ import { registerNetListeners } from "./net_hook.js";
 import { createUiMessageListener } from "./router.js";
 import { onContextMenuClick, registerContextMenu } from "./context_menu.js";
 import { onPanelConnect } from "./panel_ports.js";
+import { registerPageHookListeners } from "./page_hooks.js";
 import { onDaemonEventKind } from "./handlers/run_event.js";
 import {
   configurePolicy,
@@ -39,6 +40,7 @@ onDaemonEventKind("policy.changed", onPolicyChanged);
 chrome.alarms.onAlarm.addListener(onAlarm);
 registerAgentTabListeners();
 registerNetListeners();
+registerPageHookListeners();
 
 installDebugHook();
 configurePolicy();

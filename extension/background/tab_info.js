@@ -1,21 +1,27 @@
 /**
- * Tabs as the protocol describes them (`Tab` in browser_kinds: `{id, window_id, url, title, active}`), and
+ * Tabs as the protocol describes them (`Tab` in protocol/fields.py: `{id, window_id, url, title, active,
+ * opened_by_run?}`), and
  * the one way handlers look a tab up: a missing tab is 6005 `tab_not_found`, never a generic failure.
  */
 
 import { Codes, WebBridgeError } from "../protocol/errors.js";
 
-/** @typedef {{id: number, window_id: number, url: string, title: string, active: boolean}} TabDesc */
+/**
+ * @typedef {{id: number, window_id: number, url: string, title: string, active: boolean, opened_by_run?: string}} TabDesc
+ *   `opened_by_run`: the run that opened the tab from a page it controlled (agent_tabs.js), only when there is one
+ */
 
 /** Longest URL or title sent (the `Text` field limit). */
 const MAX_TEXT = 8192;
 
 /**
  * @param {chrome.tabs.Tab} tab
+ * @param {string | null} [openedByRun]  the run that opened it from a page it controlled (state.js `opened_by`)
  * @returns {TabDesc}
  */
-export function describeTab(tab) {
-  return {
+export function describeTab(tab, openedByRun = null) {
+  /** @type {TabDesc} */
+  const desc = {
     id: tab.id ?? -1,
     window_id: tab.windowId,
     // A tab still loading its first page has only a pending URL.
@@ -23,6 +29,8 @@ export function describeTab(tab) {
     title: (tab.title ?? "").slice(0, MAX_TEXT),
     active: tab.active,
   };
+  if (openedByRun) desc.opened_by_run = openedByRun;
+  return desc;
 }
 
 /**

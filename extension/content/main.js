@@ -9,7 +9,8 @@
  * without an answer.
  *
  * Answers `{ok: true, result}` or `{ok: false, error: {code, message}}`; errors without a 6xxx code become
- * 6007 `action_failed` on the background side.
+ * 6007 `action_failed` on the background side. Either carries `dialogs` when the page opened JavaScript
+ * dialogs during the op (answered by content/page_relay.js; background/content.js records them).
  */
 (() => {
   const ns = __webbridgeContent;
@@ -33,13 +34,21 @@
     }
     if (typeof m.frame === "number" && m.frame >= 0) ns.frame = m.frame;
     if (typeof m.base === "number") ns.refs?.raise(m.base);
+    // Dialogs the page opened during the op (content/page_relay.js answered them) go back with its reply.
+    const relay = /** @type {any} */ (globalThis).__webbridgeRelay;
+    const mark = relay ? relay.count() : 0;
+    /** @param {Record<string, unknown>} reply */
+    const answer = (reply) => {
+      const dialogs = relay && relay.count() > mark ? relay.since(mark) : null;
+      sendResponse(dialogs ? { ...reply, dialogs } : reply);
+    };
     Promise.resolve()
       .then(() => op(m.args ?? {}, { frame: ns.frame }))
       .then(
-        (result) => sendResponse({ ok: true, result: result ?? null }),
+        (result) => answer({ ok: true, result: result ?? null }),
         (err) => {
           const e = /** @type {{code?: unknown, message?: unknown}} */ (err ?? {});
-          sendResponse({
+          answer({
             ok: false,
             error: { code: typeof e.code === "number" ? e.code : 6007, message: String(e.message ?? err).slice(0, 500) },
           });

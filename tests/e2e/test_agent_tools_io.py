@@ -45,7 +45,9 @@ def script(site: FixtureSite) -> list[dict[str, Any]]:
         {"expect": after("e2", "6021"), "reply": call("d1", "dialog_state")},
         {"expect": after("d1", "Hello from the fixture"),
          "reply": call("h1", "handle_dialog", action="accept")},
-        {"expect": after("h1", "Accepted"), "reply": call("n2", "navigate", url=site.url("/downloads"))},
+        {"expect": after("h1", "next dialog will be answered: accept"),
+         "reply": call("e4", "evaluate", script="document.getElementById('alert').click()")},
+        {"expect": after("e4", "Result"), "reply": call("n2", "navigate", url=site.url("/downloads"))},
         {"expect": after("n2", "/downloads"),
          "reply": call("e3", "evaluate", script="document.getElementById('csv').click()")},
         {"expect": {"last_tool_result_for": "e3"}, "reply": call("w1", "download_wait", filename="report")},
@@ -98,7 +100,7 @@ def test_an_agent_run_screenshots_reads_the_console_handles_a_dialog_and_downloa
             assert panel.locator("#answer").inner_text() == ANSWER
 
             done = finished_events(wb, run_id)
-            assert [done[c]["ok"] for c in ("s1", "e1", "c1", "d1", "h1", "w1")] == [True] * 6
+            assert [done[c]["ok"] for c in ("s1", "e1", "c1", "d1", "h1", "e4", "w1")] == [True] * 7
             assert (done["e2"]["ok"], done["e2"]["error_code"]) == (False, 6021)
 
             # The screenshot: in the run's artifacts folder inside the workspace, a real PNG.

@@ -66,6 +66,7 @@ def decode(s: Session, path: Path, mime: str, x: int, y: int) -> dict[str, Any]:
 def test_viewport_full_page_and_element_screenshots_are_written_by_the_daemon(
     s: Session, bridge: ControlBridge, out: Path
 ) -> None:
+    attaches = s.worker("() => self.__webbridge.debuggerUse()")["attaches"]
     tab = goto(s, s.site.url("/tall"))
     viewport = s.page.evaluate("[innerWidth, innerHeight, devicePixelRatio]")
     shot = run(browser.screenshot(bridge, tab, out_dir=out, name="view"))
@@ -73,6 +74,8 @@ def test_viewport_full_page_and_element_screenshots_are_written_by_the_daemon(
     assert png_size(shot.path) == (shot.width, shot.height)
     assert (shot.width, shot.height) == (round(viewport[0] * viewport[2]), round(viewport[1] * viewport[2]))
     assert shot.url == s.site.url("/tall")
+    # the active tab's viewport is taken without the debugger (no "started debugging" bar)
+    assert s.worker("() => self.__webbridge.debuggerUse()")["attaches"] == attaches
 
     full = run(browser.screenshot(bridge, tab, out_dir=out, area="full"))
     assert full.path.parent == out and full.path.name.startswith("screenshot-") and full.path.suffix == ".png"
@@ -96,6 +99,18 @@ def test_viewport_full_page_and_element_screenshots_are_written_by_the_daemon(
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["view.png", full.path.name, "badge.png", "badge.jpg"]
     ), "only the files themselves: no temporary files left behind"
+
+
+def test_a_full_page_capture_larger_than_the_browser_takes_says_it_was_cut(
+    s: Session, bridge: ControlBridge, out: Path
+) -> None:
+    tab = goto(s, s.site.url("/tall?px=20000"))
+    dpr = s.page.evaluate("devicePixelRatio")
+    full = run(browser.screenshot(bridge, tab, out_dir=out, area="full"))
+    assert full.cut is True and full.height == round(16_384 * dpr)
+    assert png_size(full.path) == (full.width, full.height)
+    short = run(browser.screenshot(bridge, goto(s, s.site.url("/tall")), out_dir=out, area="full"))
+    assert short.cut is False
 
 
 def test_element_screenshot_inside_a_cross_origin_frame(s: Session, bridge: ControlBridge, out: Path) -> None:

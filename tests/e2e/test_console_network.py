@@ -4,15 +4,11 @@ network-idle wait that now counts requests the page started before the agent loo
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..conftest import WbEnv
-from ..fixtures.site import FixtureSite
-from .browser_session import Session, ref_of, signed_in_session, snap
+from .browser_session import Session, ref_of, snap
 
 pytestmark = pytest.mark.e2e
 
@@ -23,9 +19,9 @@ REQUEST_FIELDS = {
 
 
 @pytest.fixture
-def s(wb: WbEnv, tmp_path: Path, playwright: Any, fixture_site: FixtureSite) -> Iterator[Session]:
-    with signed_in_session(wb, tmp_path, playwright, fixture_site) as session:
-        yield session
+def s(shared_s: Session) -> Session:
+    """The module's one paired, signed-in browser, in a fresh tab of its own (conftest.shared_s)."""
+    return shared_s
 
 
 def console(s: Session, tab: int, **body: Any) -> dict[str, Any]:
@@ -42,11 +38,17 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_console_messages_logged_before_and_after_the_agent_arrived(s: Session) -> None:
-    s.page.goto(s.site.url("/console"))  # the user's own navigation: the page logs before any agent request
+def debugger_use(s: Session) -> dict[str, Any]:
+    use: dict[str, Any] = s.worker("() => self.__webbridge.debuggerUse()")
+    return use
+
+
+def test_console_of_pages_the_agent_opens_is_recorded_without_the_debugger(s: Session) -> None:
+    attaches = debugger_use(s)["attaches"]
     tab = s.tab_id()
+    s.call("page.navigate", {"tab_id": tab, "url": s.site.url("/console")})  # hooked as the document commits
     got = console(s, tab)
-    assert got["watched"] is True and got["dropped"] == 0
+    assert got["watched"] is True and got["dropped"] == 0 and got["earlier_added"] == 0
     texts = [(m["level"], m["text"]) for m in got["messages"]]
     assert ("debug", "boot debug") in texts and ("info", "boot info") in texts
     assert ("warning", "boot warning") in texts and ("error", "boot error") in texts
@@ -55,7 +57,6 @@ def test_console_messages_logged_before_and_after_the_agent_arrived(s: Session) 
     assert len(long["text"]) == 4000 and long["text"].endswith("…")  # cut, and says so
     first = got["messages"][0]
     assert first["source"] == "console" and first["url"] == s.site.url("/console") and first["line"] >= 1
-    assert [m["seq"] for m in got["messages"]] == sorted(m["seq"] for m in got["messages"])
 
     # only what is new since the last read; an uncaught exception in a listener is an error
     mark = got["next"]
@@ -65,12 +66,37 @@ def test_console_messages_logged_before_and_after_the_agent_arrived(s: Session) 
     s.call("page.evaluate", {"tab_id": tab, "script": """() => {
         addEventListener('boom', () => { throw new RangeError('kaboom in a listener'); });
         dispatchEvent(new Event('boom'));
+        Promise.reject(new TypeError('nobody caught me'));
     }"""})
+    s.call("page.wait_for", {"tab_id": tab, "state": "dom_quiet"})
     new = console(s, tab, since=mark)["messages"]
     assert [m["text"] for m in new if m["source"] == "console"] == ["clicked 1"]
     errors = [m for m in new if m["source"] == "exception"]
-    assert len(errors) == 1 and errors[0]["level"] == "error"
+    assert [m["level"] for m in errors] == ["error", "error"]
     assert "RangeError: kaboom in a listener" in errors[0]["text"]
+    assert "(in promise) TypeError: nobody caught me" in errors[1]["text"]
+    assert debugger_use(s) == {"attached": [], "attaches": attaches}  # no "started debugging" bar
+
+
+def test_console_logged_before_the_agent_arrived_is_fetched_on_request(s: Session) -> None:
+    attaches = debugger_use(s)["attaches"]
+    s.page.goto(s.site.url("/console"))  # the user's own navigation: the page logs before any agent request
+    tab = s.tab_id()
+    got = console(s, tab)
+    assert got["watched"] is True and [m for m in got["messages"] if m["text"].startswith("boot")] == []
+    assert debugger_use(s)["attaches"] == attaches
+
+    got = console(s, tab, earlier=True)  # asks the browser's console, through a brief debugger attach
+    assert got["earlier_added"] >= 6
+    texts = [(m["level"], m["text"]) for m in got["messages"]]
+    assert ("debug", "boot debug") in texts and ("info", "boot info") in texts
+    assert ("warning", "boot warning") in texts and ("error", "boot error") in texts
+    assert ("log", "boot log 42 Object null Array(2)") in texts
+    first = got["messages"][0]
+    assert first["source"] == "console" and first["url"] == s.site.url("/console") and first["line"] >= 1
+    assert [m["seq"] for m in got["messages"]] == sorted(m["seq"] for m in got["messages"])
+    assert debugger_use(s) == {"attached": [], "attaches": attaches + 1}  # detached again at once
+    assert console(s, tab, earlier=True)["earlier_added"] == 0  # once per document: no duplicates
 
     # filters, paging, clearing
     only = console(s, tab, levels=["warning", "error"])["messages"]

@@ -1,7 +1,9 @@
 """Visible control in real Chromium (issue 3 item 5): a run started in the side panel works in the user's
 current tab and shows the indicator there; it is refused (7130) in another of the user's tabs, where nothing
 happens; the indicator's Stop ends the run (cancelled) and the indicator goes; a task that names a tab by URL
-may work in it; tabs the run opens are grouped under the task's first words; the group stays after the run.
+may work in it; tabs the run opens are grouped under the task's first words; the group stays after the run;
+tabs the run's clicks open (``target=_blank``, ``window.open``) are the run's, while a tab the user opened
+from the same page before the run stays refused.
 
 The scripted model names tab ids, which exist only once the browser runs, while the daemon learns the model's
 URL when the browser starts it: the model server's port is reserved first and the server is started on it
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import socket
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +23,10 @@ from webbridge.launch import Browser, launch
 
 from ..conftest import WbEnv
 from ..fixtures.site import FixtureSite
-from ..process._scripted import requests_seen, scripted_model, use_model
+from ..process._scripted import API_KEY, model_server, requests_seen, scripted_model, use_model
 from ._panel import RUN_TIMEOUT_MS
 from .conftest import pair, profile_dir, wait_until
+from .opener_agent import HELP, REPORT, WINDOW
 
 pytestmark = pytest.mark.e2e
 
@@ -165,3 +169,43 @@ def test_a_task_naming_a_tab_may_act_there_and_opened_tabs_join_the_tasks_group(
 def wb_runs(wb: WbEnv) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = json.loads(wb.run("runs", "--json").stdout)
     return result
+
+
+def test_tabs_the_runs_clicks_open_are_its_own_but_not_one_the_user_opened_before(
+    wb: WbEnv, tmp_path: Path, fixture_site: FixtureSite, playwright: Any
+) -> None:
+    agent = ("--handler", "tests.e2e.opener_agent:agent", "--api-key", API_KEY, "--port", "0")
+    with model_server(*agent, what="opener agent") as url:
+        use_model(wb, url)
+        browser = launch(playwright, profile_dir(tmp_path, "profile"), env=wb.env)
+        try:
+            pair(browser, wb)
+            current = browser.context.new_page()
+            current.goto(fixture_site.url("/opener"))
+            with browser.context.expect_page() as opened:  # the user opens the help, before any run
+                current.click("#help")
+            opened.value.wait_for_load_state()
+            current.bring_to_front()
+            # No "page" in the task: the fixture pages' title "Page" would name them all.
+            task = "Follow the report and the window links here"
+            panel = start_run(browser, task)
+            panel.wait_for_selector("#run[data-status='done']", timeout=RUN_TIMEOUT_MS)
+            run_id = panel.locator("#run-id").inner_text()
+            with urllib.request.urlopen(f"{url}/__scripted__/state", timeout=10) as res:
+                last = json.load(res)["requests"][-1]
+            tabs = browser.call("() => chrome.tabs.query({})")
+            opened_by = browser.call("async () => (await chrome.storage.session.get('opened_by')).opened_by")
+        finally:
+            browser.context.close()
+    results = [str(m["text"]) for m in last["messages"] if m["role"] == "tool"]
+    assert len(results) == 7 and not any(r.startswith("Error") for r in results[:6]), results
+    # The run read both tabs its clicks opened, and was refused the one the user had opened.
+    assert "# Page 1" in results[4] and "# Page 3" in results[5]
+    assert results[6].startswith("Error 7130 tab_not_granted: tab "), results[6]
+    paths = (REPORT, WINDOW, HELP, "/opener")
+    ids = {path: int(t["id"]) for t in tabs for path in paths if t["url"].endswith(path)}
+    assert opened_by == {str(ids[REPORT]): run_id, str(ids[WINDOW]): run_id}
+    # The run's new tabs joined its group; the user's tabs stay where they were.
+    groups = {int(t["id"]): t["groupId"] for t in tabs}
+    assert groups[ids[REPORT]] == groups[ids[WINDOW]] != -1
+    assert groups[ids[HELP]] == groups[ids["/opener"]] == -1

@@ -50,6 +50,8 @@ test("capture parameters: the page's viewport, the whole document (capped), an e
   assert.equal(full.params.quality, 80);
   const huge = captureParams("full", { ...METRICS, cssContentSize: { width: 800, height: 1e6 } }, null, "png", null);
   assert.equal(huge.height, MAX_FULL_PAGE_PX);
+  assert.equal(huge.cut, true, "a cut capture says so");
+  assert.equal(full.cut, false);
   const el = captureParams("element", METRICS, { x: 10, y: 20.5, width: 120, height: 79.6 }, "png", null);
   assert.deepEqual(el.params.clip, { x: 10, y: 520.5, width: 120, height: 80, scale: 1 });
   assert.equal(captureParams("full", METRICS, null, "png", 50).params.quality, undefined, "quality is for jpeg only");

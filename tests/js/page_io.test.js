@@ -40,11 +40,33 @@ function fakeChrome() {
       return {};
     },
   };
+  /** @type {any[]} */
+  const scripts = [];
+  const scripting = {
+    /** what `leaveGuarded`'s probe answers in every frame */
+    leaveAnswer: false,
+    /** @type {any[]} */
+    registered: [],
+    /** @param {any} opts */
+    executeScript: async (opts) => {
+      scripts.push(opts);
+      return [{ frameId: 0, documentId: "doc1", result: opts.func ? scripting.leaveAnswer : undefined }];
+    },
+    /** @param {any[]} list */
+    registerContentScripts: async (list) => void scripting.registered.push(...list),
+    unregisterContentScripts: async () => void (scripting.registered.length = 0),
+  };
+  let detaches = 0;
+  debuggerApi.detach = async () => void (detaches += 1);
   return {
     webRequest: wr,
     tabs: { onRemoved: fakeEvent(), get: async (/** @type {number} */ id) => ({ id, url: "https://a.test/" }) },
     debugger: debuggerApi,
+    runtime: { id: "ext-id", onMessage: fakeEvent() },
+    scripting,
     commands,
+    scripts,
+    detaches: () => detaches,
   };
 }
 
@@ -54,7 +76,7 @@ const netHook = await import("../../extension/background/net_hook.js");
 const netLog = await import("../../extension/background/net_log.js");
 const { guardTab } = await import("../../extension/background/tab_guard.js");
 const { isWatched, unwatchTab } = await import("../../extension/background/tab_watch.js");
-const { openDialog } = await import("../../extension/background/dialogs.js");
+const { noteAnswered, openDialog } = await import("../../extension/background/dialogs.js");
 netHook.registerNetListeners();
 
 let nextId = 0;
@@ -198,7 +220,52 @@ test("dialogs are described from what the page opened", () => {
   assert.equal(fromOpening({ message: "m".repeat(9000) }).message.length, 8192);
 });
 
-test("the guard fails fast while a dialog blocks the tab, and ends a request that opened one", async () => {
+test("the guard hooks a tab without the debugger and reports the dialogs the hook answered", async () => {
+  const tab = 41;
+  /** @type {string[]} */
+  const ran = [];
+  const handler = async (/** @type {any} */ msg) => {
+    ran.push(msg.kind);
+    return { kind: `${msg.kind}.result`, body: {} };
+  };
+  // the first request naming the tab hooks it: scripts injected and registered, no debugger command
+  assert.deepEqual(await guardTab({ kind: "page.snapshot", body: { tab_id: tab } }, handler), { kind: "page.snapshot.result", body: {} });
+  assert.equal(isWatched(tab), true);
+  assert.deepEqual(fake.commands, []);
+  assert.ok(fake.scripts.some((o) => o.world === "MAIN" && o.files?.[0] === "content/page_hook.js"));
+  assert.deepEqual(fake.scripting.registered.map((r) => r.world), ["MAIN", "ISOLATED"]);
+
+  // a dialog nobody armed an answer for, during a request: 6021 after the request ran
+  const opening = (/** @type {number} */ n, by = "default") =>
+    noteAnswered(tab, "doc1", { n, type: "confirm", message: "Sure?", url: "https://a.test/", answer: by === "armed" ? "accept" : "dismiss", by });
+  ran.length = 0;
+  await assert.rejects(
+    guardTab({ kind: "page.act", body: { tab_id: tab } }, async () => {
+      ran.push("page.act");
+      opening(1);
+      assert.equal(opening(1), null, "the same dialog reported twice is recorded once");
+      return { kind: "page.acted", body: {} };
+    }),
+    (err) => err instanceof WebBridgeError && err.code === 6021 && /confirm dialog "Sure\?".*dismissed \(Cancel\) because no answer was armed/.test(err.message),
+  );
+  assert.deepEqual(ran, ["page.act"]);
+
+  // answered as armed: no error
+  assert.deepEqual(
+    await guardTab({ kind: "page.act", body: { tab_id: tab } }, async () => (opening(2, "armed"), { kind: "page.acted", body: {} })),
+    { kind: "page.acted", body: {} },
+  );
+
+  // one that opened between requests: the next request that needs the page is not run, the one after is
+  opening(3);
+  ran.length = 0;
+  await guardTab({ kind: "page.console", body: { tab_id: tab } }, handler); // logs do not need the page
+  await assert.rejects(guardTab({ kind: "page.text", body: { tab_id: tab } }, handler), (err) => err instanceof WebBridgeError && err.code === 6021 && /Nothing was done/.test(err.message));
+  await guardTab({ kind: "page.text", body: { tab_id: tab } }, handler);
+  assert.deepEqual(ran, ["page.console", "page.text"]);
+});
+
+test("a page that asks before it is left is watched with the debugger around the request that leaves it", async () => {
   const tab = 42;
   const cdp = (/** @type {string} */ method, /** @type {unknown} */ params) => fake.debugger.onEvent.fire({ tabId: tab }, method, params);
   /** @type {string[]} */
@@ -207,21 +274,31 @@ test("the guard fails fast while a dialog blocks the tab, and ends a request tha
     ran.push(msg.kind);
     return { kind: `${msg.kind}.result`, body: {} };
   };
-  // the first request naming the tab starts its watch: Page, Runtime and Log domains enabled
-  assert.deepEqual(await guardTab({ kind: "page.snapshot", body: { tab_id: tab } }, handler), { kind: "page.snapshot.result", body: {} });
-  assert.deepEqual(fake.commands.map(([m]) => m), ["Page.enable", "Runtime.enable", "Log.enable"]);
+  await guardTab({ kind: "page.snapshot", body: { tab_id: tab } }, handler);
+  fake.commands.length = 0;
+  // without a beforeunload listener reported, leaving needs no watch
+  await guardTab({ kind: "page.navigate", body: { tab_id: tab } }, handler);
+  assert.deepEqual(fake.commands, []);
 
-  // a click that opens a dialog: the handler never returns while the dialog blocks the page
+  // the hook reports a listener (only our own content scripts in a tab are heard), and the page has had a
+  // user gesture: the watch starts before the navigation
+  fake.runtime.onMessage.fire({ wbr: 1, k: "leave_guard" }, { id: "another-extension", tab: { id: tab } });
+  fake.scripting.leaveAnswer = true;
+  await guardTab({ kind: "page.navigate", body: { tab_id: tab } }, handler);
+  assert.deepEqual(fake.commands, [], "a report from another extension is ignored");
+  fake.runtime.onMessage.fire({ wbr: 1, k: "leave_guard" }, { id: "ext-id", tab: { id: tab } });
+
   /** @type {() => void} */
   let acting = () => undefined;
   const started = new Promise((resolve) => (acting = () => resolve(undefined)));
-  const hung = guardTab({ kind: "page.act", body: { tab_id: tab } }, () => {
+  const hung = guardTab({ kind: "page.navigate", body: { tab_id: tab } }, () => {
     acting();
     return new Promise(() => undefined);
   });
   await started;
-  cdp("Page.javascriptDialogOpening", { type: "prompt", message: "Name?", url: "https://a.test/", defaultPrompt: "Ada" });
-  await assert.rejects(hung, (err) => err instanceof WebBridgeError && err.code === 6021 && /prompt dialog "Name\?"/.test(err.message));
+  assert.deepEqual(fake.commands.map(([m]) => m), ["Page.enable"]);
+  cdp("Page.javascriptDialogOpening", { type: "beforeunload", message: "", url: "https://a.test/" });
+  await assert.rejects(hung, (err) => err instanceof WebBridgeError && err.code === 6021 && /beforeunload/.test(err.message));
 
   // while it is open: refused at once, the handler is not even called; log reads pass
   ran.length = 0;
@@ -230,11 +307,14 @@ test("the guard fails fast while a dialog blocks the tab, and ends a request tha
   await guardTab({ kind: "tabs.list", body: {} }, handler);
   assert.deepEqual(ran, ["page.console", "tabs.list"]);
 
-  cdp("Page.javascriptDialogClosed", { result: true, userInput: "" });
+  const detachesBefore = fake.detaches();
+  cdp("Page.javascriptDialogClosed", { result: false, userInput: "" });
+  fake.scripting.leaveAnswer = false;
   await guardTab({ kind: "page.text", body: { tab_id: tab } }, handler);
   assert.deepEqual(ran, ["page.console", "tabs.list", "page.text"]);
+  assert.equal(fake.detaches(), detachesBefore + 1, "the watch, and the debugger with it, ends once no dialog is open");
 
-  // the user stopped the agent in this tab: the watch ends, its dialog events are no longer heard
+  // the user stopped the agent in this tab: unhooked, the relays told to stand aside
   unwatchTab(tab);
   assert.equal(isWatched(tab), false);
   cdp("Page.javascriptDialogOpening", { type: "alert", message: "unheard", url: "https://a.test/" });

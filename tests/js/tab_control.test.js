@@ -1,10 +1,20 @@
 // Visible control in the background, against a fake chrome (storage.session, tabs, tabGroups): which runs
-// control a tab (state.js) and one tab group per run (run_groups.js).
+// control a tab (state.js), one tab group per run (run_groups.js), and which run's page opened a tab.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { joinRunGroup } from "../../extension/background/run_groups.js";
-import { addTabRun, getRunGroup, getTabRuns, removeTabRun, setRunGroup } from "../../extension/background/state.js";
+import {
+  addTabRun,
+  forgetOpenedBy,
+  getOpenedBy,
+  getRunGroup,
+  getTabRuns,
+  recordOpenedBy,
+  removeTabRun,
+  setRunGroup,
+} from "../../extension/background/state.js";
+import { describeTab } from "../../extension/background/tab_info.js";
 
 function fakeChrome() {
   /** @type {Record<string, unknown>} */
@@ -125,4 +135,44 @@ test("the run → group map keeps only the newest entries", async () => {
   assert.equal(await getRunGroup("r-69"), 69);
   await setRunGroup("r-10", 1000); // re-set: becomes the newest
   assert.equal(Object.keys(/** @type {Record<string, number>} */ (session.run_groups)).at(-1), "r-10");
+});
+
+test("a tab opened from a tab one run controls is that run's; from the user's own tab it is nobody's", async () => {
+  const { session } = fakeChrome();
+  // The user opened tab 20 from tab 5 before any run worked there.
+  assert.equal(await recordOpenedBy(20, 5), null);
+  await addTabRun(5, "r-1", "WebBridge: Read");
+  // The run's page opened tab 21 (and a frame of it opened tab 22).
+  assert.equal(await recordOpenedBy(21, 5), "r-1");
+  assert.equal(await recordOpenedBy(22, 5), "r-1");
+  // Two runs in the source tab: which one clicked cannot be told.
+  await addTabRun(6, "r-1", null);
+  await addTabRun(6, "r-2", null);
+  assert.equal(await recordOpenedBy(23, 6), null);
+  // The run let go of tab 5: what its page opens from now on is the user's.
+  await removeTabRun(5, "r-1");
+  assert.equal(await recordOpenedBy(24, 5), null);
+  assert.deepEqual(await getOpenedBy(), { 21: "r-1", 22: "r-1" });
+  await forgetOpenedBy(21);
+  await forgetOpenedBy(99); // idempotent
+  assert.deepEqual(session.opened_by, { 22: "r-1" });
+});
+
+test("a creation seen before a tab list is in it, and the record keeps only the newest tabs", async () => {
+  fakeChrome();
+  await addTabRun(1, "r-1", null);
+  const recorded = Array.from({ length: 300 }, (_, i) => recordOpenedBy(100 + i, 1));
+  const seen = await getOpenedBy(); // asked before any write finished: answered after all of them
+  await Promise.all(recorded);
+  assert.equal(Object.keys(seen).length, 256);
+  assert.equal(seen["399"], "r-1");
+  assert.ok(!("143" in seen) && seen["144"] === "r-1", "the oldest are dropped");
+});
+
+test("the tab description carries the opening run only when there is one", () => {
+  const tab = /** @type {any} */ ({ id: 5, windowId: 2, url: "https://a.test/", title: "A", active: true });
+  assert.deepEqual(describeTab(tab), { id: 5, window_id: 2, url: "https://a.test/", title: "A", active: true });
+  assert.deepEqual(describeTab(tab, "r-1"), {
+    id: 5, window_id: 2, url: "https://a.test/", title: "A", active: true, opened_by_run: "r-1",
+  });
 });

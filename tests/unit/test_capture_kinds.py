@@ -16,7 +16,7 @@ CAPTURE_VALID: dict[str, dict[str, Any]] = {
     "page.screenshot": {"tab_id": 1, "area": "element", "ref": "f1e4", "format": "jpeg", "quality": 80,
                         "expect_url": "https://a.test/"},
     "page.screenshot.result": {"url": "https://a.test/", "format": "png", "width": 1280, "height": 720,
-                               "data": "iVBORw0KGgo="},
+                               "data": "iVBORw0KGgo=", "cut": True},
     "page.pdf": {"tab_id": 1, "paper": "letter", "landscape": True, "background": False, "expect_url": None},
     "page.pdf.result": {"url": "https://a.test/", "data": "JVBERi0xLjc="},
     "downloads.wait": {"tab_id": 1, "url": "report", "filename": ".csv", "since_ms": 1_700_000_000_000,

@@ -36,7 +36,7 @@ N32 = b64e(bytes(range(32)))
 ID16 = b64e(bytes(range(16)))
 PK = b64e(public_bytes(generate_private_key()))
 BROWSER = {"name": "Chromium", "version": "156", "user_agent": "UA"}
-TAB = {"id": 1, "window_id": 2, "url": "https://a.test/", "title": "A", "active": True}
+TAB = {"id": 1, "window_id": 2, "url": "https://a.test/", "title": "A", "active": True, "opened_by_run": None}
 
 VALID: dict[str, dict[str, Any]] = {
     "hello": {"proto": ["wb1"], "ext_version": "0.1.0", "ext_id": "x", "pairing_id": None, "nonce": N32,
@@ -63,7 +63,7 @@ VALID: dict[str, dict[str, Any]] = {
     "error": {"code": 3002, "name": "bad_mac", "message": "m"},
     # browser control (browser_kinds)
     "tabs.list": {"url": "a.test", "title": None},
-    "tabs.list.result": {"tabs": [TAB]},
+    "tabs.list.result": {"tabs": [TAB, {**TAB, "id": 3, "opened_by_run": "r-0123abcd"}]},
     "tabs.open": {"url": "https://a.test/", "active": False, "group": "task"},
     "tabs.activate": {"tab_id": 1},
     "tabs.close": {"tab_id": 1},

@@ -26,6 +26,8 @@ from ._scripted_channel import bridge
 
 _DIALOG = {"type": "beforeunload", "message": "", "url": "https://a.test/", "default_prompt": "",
            "opened_at": 9}  # fmt: skip
+_ANSWERED = {"type": "prompt", "message": "Name?", "url": "https://a.test/", "default_prompt": "Ada",
+             "opened_at": 9, "answer": "accept", "prompt_text": "Ada", "by": "armed"}  # fmt: skip
 _CONSOLE_LINE = {"seq": 1, "level": "log", "source": "console", "text": "hi", "url": "", "line": None,
                  "time": 1}  # fmt: skip
 _REQUEST = {"seq": 1, "method": "GET", "url": "https://a.test/", "type": "main_frame", "status": 200,
@@ -34,11 +36,16 @@ _REQUEST = {"seq": 1, "method": "GET", "url": "https://a.test/", "type": "main_f
 #: A valid body of every page I/O kind (test_messages.py checks each round-trips and refuses extras).
 PAGE_IO_VALID: dict[str, dict[str, Any]] = {
     "dialog.state": {"tab_id": 1},
-    "dialog.state.result": {"dialog": _DIALOG, "watched": True},
+    "dialog.state.result": {"dialog": _DIALOG, "watched": True,
+                            "armed": {"action": "accept", "prompt_text": "x"}, "recent": [_ANSWERED]},
     "dialog.handle": {"tab_id": 1, "action": "dismiss", "prompt_text": None},
     "dialog.handled": {"dialog": _DIALOG, "action": "dismiss"},
-    "page.console": {"tab_id": 1, "since": 0, "limit": 200, "levels": ["log"], "clear": False},
-    "page.console.result": {"messages": [_CONSOLE_LINE], "dropped": 0, "next": 1, "watched": True},
+    "dialog.arm": {"tab_id": 1, "action": None, "prompt_text": None},
+    "dialog.armed": {"armed": None},
+    "page.console": {"tab_id": 1, "since": 0, "limit": 200, "levels": ["log"], "clear": False,
+                     "earlier": True},
+    "page.console.result": {"messages": [_CONSOLE_LINE], "dropped": 0, "next": 1, "watched": True,
+                            "earlier_added": 3},
     "page.network": {"tab_id": 1, "since": 0, "limit": 200, "url": None, "clear": False},
     "page.network.result": {"requests": [_REQUEST], "dropped": 0, "next": 1},
     "page.evaluate": {"tab_id": 1, "script": "1", "args": [{"a": [1, "x", None, True, 1.5]}],
@@ -53,6 +60,7 @@ def test_the_kinds_are_in_the_catalogue_as_extension_answered_requests() -> None
     for kind, reply in [
         ("dialog.state", "dialog.state.result"),
         ("dialog.handle", "dialog.handled"),
+        ("dialog.arm", "dialog.armed"),
         ("page.console", "page.console.result"),
         ("page.network", "page.network.result"),
         ("page.evaluate", "page.evaluate.result"),
@@ -82,7 +90,7 @@ async def test_console_and_network_reads() -> None:
     got = await browser.console_messages(b, 7, since=2, levels=("error", "warning"), limit=10)
     assert got.messages == [msg]
     assert b.channel.wire(0) == {"tab_id": 7, "since": 2, "limit": 10, "levels": ["error", "warning"],
-                                 "clear": False}  # fmt: skip
+                                 "clear": False, "earlier": False}  # fmt: skip
     net = await browser.network_requests(b, 7, url="/x", clear=True)
     assert net.requests == [req] and net.dropped == 2
     assert b.channel.wire(1)["url"] == "/x" and b.channel.wire(1)["clear"] is True

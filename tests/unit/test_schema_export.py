@@ -40,6 +40,7 @@ def test_export_carries_every_kind_and_the_catalogue() -> None:
         "run.get": "run.detail", "run.watch": "run.watching", "run.unwatch": "run.unwatched",
         "run.artifact": "run.artifact.result",
         "dialog.state": "dialog.state.result", "dialog.handle": "dialog.handled",
+        "dialog.arm": "dialog.armed",
         "page.console": "page.console.result", "page.network": "page.network.result",
         "page.evaluate": "page.evaluate.result",
         "page.screenshot": "page.screenshot.result", "page.pdf": "page.pdf.result",

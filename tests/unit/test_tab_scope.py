@@ -17,6 +17,7 @@ from webbridge.agent.runs import RunManager
 from webbridge.daemon.bridges import Bridge, BridgeRegistry
 from webbridge.protocol.browser_kinds import Done, Navigated, TabResult, TabsListResult
 from webbridge.protocol.fields import Message, Tab
+from webbridge.protocol.messages import parse_body
 from webbridge.protocol.tab_control_kinds import TabControl, TabControlled
 from webbridge.store.runs import RunStore
 from webbridge.testing.model_script import Expect, Reply, ScriptToolCall, Step
@@ -24,7 +25,15 @@ from webbridge.testing.model_server import ScriptedModelServer
 from webbridge.tools.browser_tools import BROWSER_TOOLS
 from webbridge.tools.page_io_tools import PAGE_IO_TOOLS
 from webbridge.tools.registry import ToolContext, ToolRegistry
-from webbridge.tools.tab_scope import TAB_SCOPE, TabScope, named_hosts, names_tab, release, task_title
+from webbridge.tools.tab_scope import (
+    TAB_SCOPE,
+    TabScope,
+    named_hosts,
+    names_tab,
+    opened_by,
+    release,
+    task_title,
+)
 
 from .test_browser_tools import FakeBridge, ScriptedChannel, acted, remote, run, snap
 from .test_loop_runs import manager as make_manager
@@ -230,6 +239,62 @@ async def test_tabs_the_run_opens_join_its_group_and_are_its_own(tmp_path: Path)
     assert (control.tab_id, control.on, control.group) == (21, True, "Compare laptop prices")
     # Closed: forgotten (a reused id would be a new tab).
     assert 21 not in scope.granted and 21 not in scope.controlled and ctx.tab_id is None
+
+
+def popup(tab_id: int, run_id: str | None) -> Tab:
+    return Tab(id=tab_id, window_id=1, url="https://a.test/report", title="Report", active=False,
+               opened_by_run=run_id)  # fmt: skip
+
+
+async def test_a_tab_a_page_of_the_run_opened_is_granted_once_and_joins_its_group(tmp_path: Path) -> None:
+    ctx, ch, scope = scoped(tmp_path, "Summarise this page")
+    ch.on("tabs.list", TabsListResult(tabs=[TASK_TAB, USER_TAB, popup(30, "r-1234abcd")]))
+    ch.on("tab.control", controlled)
+    ch.on("page.snapshot", snap(url="https://a.test/report"))
+    ch.on("page.act", acted(url="https://a.test/report"))
+    assert not (await run(ctx, "snapshot", tab_id=30)).is_error
+    assert not (await run(ctx, "click", ref="f0e1", tab_id=30)).is_error  # granted: no new look-up
+    assert [m.kind for m in ch.sent] == ["tabs.list", "tab.control", "page.snapshot", "page.act"]
+    control = ch.sent[1]
+    assert isinstance(control, TabControl)
+    assert (control.tab_id, control.run_id, control.on) == (30, "r-1234abcd", True)
+    assert (control.group, control.label) == ("Summarise this page", "WebBridge: Summarise this page")
+    assert scope.granted == {7, 30} and scope.opened == {30} and scope.controlled == {30}
+
+
+@pytest.mark.parametrize("opener", [None, "r-other-run"])
+async def test_a_tab_opened_by_the_user_or_another_run_is_still_refused(
+    tmp_path: Path, opener: str | None
+) -> None:
+    ctx, ch, scope = scoped(tmp_path, "Summarise this page")
+    ch.on("tabs.list", TabsListResult(tabs=[TASK_TAB, popup(30, opener)]))
+    res = await run(ctx, "snapshot", tab_id=30)
+    assert res.error_code == 7130 and "tab 30 is one of the user's own tabs" in res.content
+    assert [m.kind for m in ch.sent] == ["tabs.list"]
+    assert scope.granted == {7} and scope.opened == set()
+
+
+async def test_the_tab_list_leaves_the_runs_opened_tabs_unmarked(tmp_path: Path) -> None:
+    ctx, ch, _ = scoped(tmp_path, "Summarise this page")
+    ch.on(
+        "tabs.list", TabsListResult(tabs=[popup(30, "r-1234abcd"), popup(31, "r-other-run"), popup(32, None)])
+    )
+    res = await run(ctx, "tabs_list")
+    assert res.content.splitlines() == [
+        "[30] Report — https://a.test/report",
+        "[31] Report — https://a.test/report (off-limits)",
+        "[32] Report — https://a.test/report (off-limits)",
+    ]
+    assert [t["opened_by_run"] for t in res.data] == ["r-1234abcd", "r-other-run", None]
+
+
+def test_the_opening_run_is_optional_on_the_wire_and_checked_when_present() -> None:
+    older = {"id": 3, "window_id": 1, "url": "https://a.test/", "title": "A", "active": False}
+    parsed = parse_body("tabs.list.result", {"tabs": [older]})
+    assert isinstance(parsed, TabsListResult) and parsed.tabs[0].opened_by_run is None
+    with pytest.raises(errors.InvalidMessage, match="opened_by_run"):
+        parse_body("tabs.list.result", {"tabs": [older | {"opened_by_run": "not a run id!"}]})
+    assert not opened_by(popup(30, None), None) and not opened_by(popup(30, "r-1"), None)
 
 
 async def test_without_a_run_the_tools_work_as_before(tmp_path: Path) -> None:

@@ -3,12 +3,13 @@
  * and the open tabs. Detection of the brand is a pure function so that it can be tested without a browser.
  */
 
-import { getProfileLabel } from "../state.js";
+import { getOpenedBy, getProfileLabel } from "../state.js";
+import { describeTab } from "../tab_info.js";
 
 /**
  * @typedef {{brand: string, version: string}} Brand
  * @typedef {{name: string, version: string, user_agent: string}} BrowserDesc
- * @typedef {{id: number, window_id: number, url: string, title: string, active: boolean}} TabDesc
+ * @typedef {import("../tab_info.js").TabDesc} TabDesc
  * @typedef {{
  *   brands?: Brand[],
  *   fullVersionList?: Brand[],
@@ -85,22 +86,17 @@ export async function describeBrowser() {
 }
 
 /**
- * The open tabs, in every normal window of this profile.
+ * The open tabs, in every normal window of this profile; a tab a page opened while one run controlled it
+ * says which run (`opened_by_run`, agent_tabs.js).
  * @returns {Promise<TabDesc[]>}
  */
 export async function listTabs() {
-  const tabs = await chrome.tabs.query({});
+  const [tabs, openedBy] = await Promise.all([chrome.tabs.query({}), getOpenedBy()]);
   /** @type {TabDesc[]} */
   const out = [];
   for (const t of tabs) {
     if (t.id === undefined || t.id === chrome.tabs.TAB_ID_NONE) continue;
-    out.push({
-      id: t.id,
-      window_id: t.windowId,
-      url: (t.url ?? t.pendingUrl ?? "").slice(0, 8192),
-      title: (t.title ?? "").slice(0, 8192),
-      active: t.active,
-    });
+    out.push(describeTab(t, openedBy[String(t.id)] ?? null));
   }
   return out.slice(0, 5000);
 }

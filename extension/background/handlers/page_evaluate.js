@@ -13,6 +13,7 @@
  */
 
 import { Codes, WebBridgeError } from "../../protocol/errors.js";
+import { answeredCount, collectAnswered } from "../page_hooks.js";
 import { getTab } from "../tab_info.js";
 import { requireActionableTab } from "../url_policy.js";
 
@@ -122,6 +123,7 @@ export async function pageEvaluate(msg) {
       timeoutMs,
     );
   });
+  const mark = await answeredCount(b.tab_id);
   const run = chrome.scripting
     .executeScript({ target: { tabId: b.tab_id, frameIds: [0] }, world: "MAIN", func: runInPage, args: [b.script, b.args ?? [], maxBytes] })
     .catch((err) => {
@@ -130,6 +132,8 @@ export async function pageEvaluate(msg) {
     });
   try {
     const [first] = await Promise.race([run, timedOut]);
+    // Dialogs the script opened go on record before the reply, so the guard reports them with it.
+    await collectAnswered(b.tab_id, mark);
     const { type, value } = settleOutcome(first?.result, maxBytes);
     const now = await getTab(b.tab_id);
     return { kind: "page.evaluate.result", body: { type, value, url: (now.url ?? "").slice(0, 8192) } };

@@ -1,9 +1,11 @@
 /**
- * `page.screenshot` (daemon → extension): a PNG or JPEG through CDP `Page.captureScreenshot`.
+ * `page.screenshot` (daemon → extension): a PNG or JPEG.
  *
- * - `viewport`: what the tab shows now.
- * - `full`: the whole document (`Page.getLayoutMetrics` content size, `captureBeyondViewport`).
- * - `element`: the border box of the element `ref` names, in any frame: the content script checks the ref
+ * - `viewport`: what the tab shows now. When the tab is the active one of its window this is
+ *   `chrome.tabs.captureVisibleTab`, which needs no debugger (no "started debugging" bar); otherwise, and
+ *   when the browser refuses (it allows about two such captures a second), CDP `Page.captureScreenshot`.
+ * - `full` (CDP): the whole document (`Page.getLayoutMetrics` content size, `captureBeyondViewport`).
+ * - `element` (CDP): the border box of the element `ref` names, in any frame: the content script checks the ref
  *   (6001 stale, 6003 hidden or no size) and scrolls it into view; the box is moved into the top frame's
  *   coordinates (`topPoint`) and the page scroll added, and clipped from a capture beyond the viewport.
  *
@@ -79,7 +81,8 @@ export function imageSize(b64) {
  * @param {{x: number, y: number, width: number, height: number} | null} box  element box in the top viewport
  * @param {"png" | "jpeg"} format
  * @param {number | null | undefined} quality
- * @returns {{params: Record<string, unknown>, width: number, height: number}}  width/height: CSS px
+ * @returns {{params: Record<string, unknown>, width: number, height: number, cut?: boolean}}  width/height: CSS px;
+ *   `cut`: a full page larger than `MAX_FULL_PAGE_PX` was cut there
  */
 export function captureParams(area, metrics, box, format, quality) {
   /** @type {Record<string, unknown>} */
@@ -101,7 +104,7 @@ export function captureParams(area, metrics, box, format, quality) {
     const height = Math.min(Math.ceil(size.height), MAX_FULL_PAGE_PX);
     params.captureBeyondViewport = true;
     params.clip = { x: 0, y: 0, width, height, scale: 1 };
-    return { params, width, height };
+    return { params, width, height, cut: Math.ceil(size.width) > MAX_FULL_PAGE_PX || Math.ceil(size.height) > MAX_FULL_PAGE_PX };
   }
   if (!box) throw new WebBridgeError(Codes.INVALID_MESSAGE, "an element screenshot needs a ref");
   const width = Math.max(1, Math.round(box.width));
@@ -113,8 +116,34 @@ export function captureParams(area, metrics, box, format, quality) {
 }
 
 /**
+ * The visible area of a tab that is the active one of its window, without the debugger; null when the tab
+ * is not active there or the browser refuses (the caller then uses CDP).
+ * @param {number} tabId
+ * @param {"png" | "jpeg"} format
+ * @param {number | null | undefined} quality
+ * @returns {Promise<string | null>} base64
+ */
+async function captureVisible(tabId, format, quality) {
+  const tab = await chrome.tabs.get(tabId).catch(() => null);
+  if (!tab?.active || tab.windowId === undefined) return null;
+  /** @type {chrome.extensionTypes.ImageDetails} */
+  const opts = { format };
+  if (format === "jpeg") opts.quality = quality ?? 80;
+  try {
+    const url = await chrome.tabs.captureVisibleTab(tab.windowId, opts);
+    // The window's active tab may have changed while capturing: only keep a capture of this tab.
+    const after = await chrome.tabs.get(tabId).catch(() => null);
+    if (!after?.active) return null;
+    const comma = typeof url === "string" ? url.indexOf(",") : -1;
+    return comma > 0 ? url.slice(comma + 1) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * @param {ScreenshotBody} body
- * @returns {Promise<{url: string, format: "png" | "jpeg", width: number, height: number, data: string}>}
+ * @returns {Promise<{url: string, format: "png" | "jpeg", width: number, height: number, data: string, cut: boolean}>}
  */
 export async function takeScreenshot(body) {
   const tabId = body.tab_id;
@@ -133,14 +162,19 @@ export async function takeScreenshot(body) {
     const p = await topPoint(tabId, frames, frame, { x: r.x, y: r.y });
     box = { x: p.x, y: p.y, width: r.width, height: r.height };
   }
+  if (area === "viewport") {
+    const visible = await captureVisible(tabId, format, body.quality);
+    const size = visible ? imageSize(visible) : null;
+    if (visible && size) return { url: url.slice(0, 8192), format, ...size, data: checkCaptureSize(visible, "screenshot"), cut: false };
+  }
   const metrics = await send(tabId, "Page.getLayoutMetrics");
-  const { params, width, height } = captureParams(area, metrics, box, format, body.quality);
+  const { params, width, height, cut } = captureParams(area, metrics, box, format, body.quality);
   const shot = await send(tabId, "Page.captureScreenshot", params);
   const data = checkCaptureSize(shot?.data, "screenshot");
   // The image's own size: the viewport may have changed since the metrics were read (the debugger's
   // infobar takes its height from the page when it first appears).
   const size = imageSize(data) ?? { width, height };
-  return { url: url.slice(0, 8192), format, width: size.width, height: size.height, data };
+  return { url: url.slice(0, 8192), format, width: size.width, height: size.height, data, cut: cut === true };
 }
 
 /**

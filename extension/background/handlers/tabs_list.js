@@ -1,6 +1,7 @@
 /**
  * `tabs.list {url?, title?}` → `tabs.list.result {tabs}`: the tabs of every normal window, optionally only
- * those whose URL or title contains the given text (case-insensitive; both filters must match).
+ * those whose URL or title contains the given text (case-insensitive; both filters must match). A tab a page
+ * opened while one run controlled it carries that run's id as `opened_by_run` (agent_tabs.js).
  */
 
 import { listTabs } from "./browser_info.js";

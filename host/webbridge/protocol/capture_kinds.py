@@ -56,6 +56,9 @@ class ScreenshotResult(Message):
     width: Dimension
     height: Dimension
     data: Base64
+    #: A ``full`` capture of a page longer or wider than the browser captures (16 384 CSS px each way) was
+    #: cut there: the image shows the page's top-left 16 384 px only.
+    cut: bool = False
 
 
 class Pdf(Message):

@@ -79,3 +79,6 @@ class Tab(Model):
     url: Text
     title: Text
     active: bool
+    #: The run that opened this tab from a page it controlled at that moment (a link with a target, or
+    #: ``window.open``); None for every other tab, and from senders that predate the field.
+    opened_by_run: MsgId | None = None

@@ -45,8 +45,27 @@ class Dialog(Model):
     opened_at: Annotated[int, Field(ge=0, le=MAX_SAFE_INT)]
 
 
+class AnsweredDialog(Dialog):
+    """An ``alert``/``confirm``/``prompt`` the page hook answered at once (it never blocked the page):
+    with the answer armed by ``dialog.arm`` (``by="armed"``) or by dismissing it (``by="default"``).
+    ``prompt_text`` is what an accepted prompt returned."""
+
+    type: DialogType
+    answer: Literal["accept", "dismiss"]
+    prompt_text: Text | None
+    by: Literal["armed", "default"]
+
+
+class ArmedAnswer(Model):
+    """The answer waiting for a tab's next dialog."""
+
+    action: Literal["accept", "dismiss"]
+    prompt_text: Text | None
+
+
 class DialogState(Message):
-    """The dialog open in a tab now, if any (it blocks the page until ``dialog.handle``)."""
+    """The browser dialog open in a tab now, if any (it blocks the page until ``dialog.handle``), the
+    answer armed for the next page dialog and the dialogs the page hook answered lately."""
 
     kind: Literal["dialog.state"] = "dialog.state"
     tab_id: TabId
@@ -55,9 +74,12 @@ class DialogState(Message):
 class DialogStateResult(Message):
     kind: Literal["dialog.state.result"] = "dialog.state.result"
     dialog: Dialog | None
-    #: Whether the tab is watched for dialogs (a debugger session is held on it); when false, a dialog the
-    #: page opens is not seen and requests to the tab may time out instead of failing with 6020.
+    #: Whether the tab's dialogs and console are seen (the page hook is in it: the agent has worked in the
+    #: tab and was not stopped there). No debugger session is needed for it.
     watched: bool
+    armed: ArmedAnswer | None = None
+    #: The last (at most 10) dialogs the page hook answered, oldest first.
+    recent: Annotated[list[AnsweredDialog], Field(max_length=20, default_factory=list)]
 
 
 class DialogHandle(Message):
@@ -73,6 +95,22 @@ class DialogHandled(Message):
     kind: Literal["dialog.handled"] = "dialog.handled"
     dialog: Dialog
     action: Literal["accept", "dismiss"]
+
+
+class DialogArm(Message):
+    """Set how the tab's next ``alert``/``confirm``/``prompt`` is answered (used once; ``action=None``
+    disarms). ``prompt_text`` is what an accepted prompt returns (default: the prompt's own default). Without
+    an armed answer a dialog is dismissed."""
+
+    kind: Literal["dialog.arm"] = "dialog.arm"
+    tab_id: TabId
+    action: Literal["accept", "dismiss"] | None
+    prompt_text: Text | None = None
+
+
+class DialogArmed(Message):
+    kind: Literal["dialog.armed"] = "dialog.armed"
+    armed: ArmedAnswer | None
 
 
 # --- console ---------------------------------------------------------------------------------------------
@@ -103,6 +141,9 @@ class ConsoleRead(Message):
     limit: Limit = 200
     levels: Annotated[list[ConsoleLevel], Field(min_length=1, max_length=5)] | None = None
     clear: bool = False
+    #: First add what the tab's current document logged before recording began (once per document; this
+    #: attaches the debugger briefly, so the browser shows its "started debugging" bar meanwhile).
+    earlier: bool = False
 
 
 class ConsoleResult(Message):
@@ -114,6 +155,8 @@ class ConsoleResult(Message):
     next: Seq
     #: Whether the tab is recorded (see ``DialogStateResult.watched``).
     watched: bool
+    #: How many earlier messages ``earlier`` added (0 when not asked, or already added for this document).
+    earlier_added: Count = 0
 
 
 # --- network ---------------------------------------------------------------------------------------------
@@ -188,6 +231,7 @@ class EvaluateResult(Message):
 REQUESTS: tuple[tuple[type[Message], type[Message]], ...] = (
     (DialogState, DialogStateResult),
     (DialogHandle, DialogHandled),
+    (DialogArm, DialogArmed),
     (ConsoleRead, ConsoleResult),
     (NetworkRead, NetworkResult),
     (Evaluate, EvaluateResult),
@@ -199,11 +243,15 @@ __all__ = [
     "MAX_LOG_ENTRIES",
     "MAX_RESULT_BYTES",
     "REQUESTS",
+    "AnsweredDialog",
+    "ArmedAnswer",
     "ConsoleLevel",
     "ConsoleMessage",
     "ConsoleRead",
     "ConsoleResult",
     "Dialog",
+    "DialogArm",
+    "DialogArmed",
     "DialogHandle",
     "DialogHandled",
     "DialogState",

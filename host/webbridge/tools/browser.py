@@ -1,7 +1,8 @@
 """Browser-control tools: plain typed async functions over a connected bridge (docs/PROTOCOL.md §5.2).
 
 Each builds the request model of ``webbridge.protocol.browser_kinds``, sends it with
-``bridge.channel.request`` and returns the typed reply. Errors, translated in one place (:func:`_call`):
+``bridge.channel.request`` and returns the typed reply. Errors, translated in one place (:func:`_call`, in
+``browser_call``):
 
 - the extension's 6xxx replies become the matching :class:`~webbridge.errors.BrowserActionError`
   (``StaleRef``, ``NavigatedAway``, ``NotActionable``, ``UrlBlocked``, ``TabNotFound``, ``WaitTimeout``,
@@ -15,28 +16,18 @@ URLs are checked by the daemon-side URL policy before anything is sent (:class:`
 checks again. Cancelling a call forgets the request (a late reply is dropped); it is not undone in the
 browser. None of these calls is idempotent except ``tabs_list``, ``page_text``, ``snapshot`` and
 ``wait_for``.
+
+This module holds the tabs, navigation, text, waiting, snapshot and act functions; the capture and file
+transfer functions (``browser_capture``) and the page I/O functions (``browser_page_io``) live in their own
+modules and are re-exported here, so ``browser.screenshot`` or ``browser.evaluate`` work as before.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import binascii
-import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar
+from collections.abc import Sequence
+from typing import Literal
 
-from ..errors import (
-    BY_CODE,
-    BrowserActionError,
-    InvalidMessage,
-    RemoteError,
-    TabNotFound,
-    UnexpectedKind,
-    WebBridgeError,
-)
+from ..errors import TabNotFound
 from ..protocol.browser_kinds import (
     Act,
     ActionName,
@@ -59,99 +50,26 @@ from ..protocol.browser_kinds import (
     WaitFor,
     WaitResult,
 )
-from ..protocol.capture_kinds import (
-    DownloadResult,
-    DownloadsWait,
-    Drag,
-    DragResult,
-    Pdf,
-    PdfResult,
-    Screenshot,
-    ScreenshotResult,
-    Upload,
-    UploadResult,
+from ..protocol.fields import Tab
+from .browser_call import (
+    REPLY_MARGIN_S,
+    BridgeLike,
+    RequestChannel,
+    _build,
+    _call,
+    _deadline,
+    translate_remote_error,
 )
-from ..protocol.fields import Message, Tab
-from ..protocol.messages import parse_body
-from ..protocol.page_io_kinds import (
-    DEFAULT_RESULT_BYTES,
-    ConsoleLevel,
-    ConsoleRead,
-    ConsoleResult,
-    DialogHandle,
-    DialogHandled,
-    DialogState,
-    DialogStateResult,
-    Evaluate,
-    EvaluateResult,
-    NetworkRead,
-    NetworkResult,
+from .browser_capture import CAPTURE_TIMEOUT_S, Capture, downloads_wait, drag, save_pdf, screenshot, upload
+from .browser_page_io import (
+    arm_dialog,
+    console_messages,
+    dialog_state,
+    evaluate,
+    handle_dialog,
+    network_requests,
 )
-from . import artifacts, upload_policy
 from .url_policy import require_allowed_url
-
-#: Extra seconds the daemon waits beyond a wait's own ``timeout_ms``, so that the extension's 6006 (which
-#: says what it waited for) arrives before the channel's generic 4001.
-REPLY_MARGIN_S = 5.0
-
-R = TypeVar("R", bound=Message)
-M = TypeVar("M", bound=Message)
-
-
-class RequestChannel(Protocol):
-    async def request(
-        self,
-        kind: str,
-        body: Mapping[str, Any] | Message | None = None,
-        *,
-        timeout: float | None = None,  # noqa: ASYNC109 - the deadline is part of the request
-    ) -> Message: ...
-
-
-class BridgeLike(Protocol):
-    """What the tools need of a bridge: its channel (``webbridge.daemon.bridges.Bridge`` has one)."""
-
-    @property
-    def channel(self) -> RequestChannel: ...
-
-
-def translate_remote_error(err: RemoteError) -> WebBridgeError:
-    """The typed browser error for a remote 6xxx code (message and detail kept); ``err`` itself otherwise."""
-    cls = BY_CODE.get(err.remote_code)
-    if cls is not None and issubclass(cls, BrowserActionError):
-        return cls(err.message)
-    return err
-
-
-async def _call(
-    bridge: BridgeLike,
-    msg: Message,
-    reply: type[R],
-    *,
-    timeout: float | None = None,  # noqa: ASYNC109 - the deadline is part of the request
-) -> R:
-    try:
-        answer = await bridge.channel.request(msg.kind, msg, timeout=timeout)
-    except RemoteError as exc:
-        translated = translate_remote_error(exc)
-        if translated is exc:
-            raise
-        raise translated from exc
-    if not isinstance(answer, reply):
-        raise UnexpectedKind(f"{msg.kind} was answered with {answer.kind}")
-    return answer
-
-
-def _build(model: type[M], **fields: Any) -> M:
-    """The request model, validated as the wire would be: ``InvalidMessage`` names a refused field."""
-    msg = parse_body(model.model_fields["kind"].default, fields)
-    assert isinstance(msg, model)
-    return msg
-
-
-def _deadline(timeout_ms: int) -> float:
-    return timeout_ms / 1000 + REPLY_MARGIN_S
-
 
 # --- tabs -----------------------------------------------------------------------------------------------
 
@@ -304,240 +222,32 @@ async def describe(bridge: BridgeLike, tab_id: int, ref: str) -> Described:
 
 
 __all__ = [
+    "CAPTURE_TIMEOUT_S",
     "REPLY_MARGIN_S",
     "BridgeLike",
+    "Capture",
     "RequestChannel",
     "act",
     "activate_tab",
+    "arm_dialog",
     "close_tab",
+    "console_messages",
     "describe",
+    "dialog_state",
+    "downloads_wait",
+    "drag",
+    "evaluate",
     "find_tab",
+    "handle_dialog",
     "navigate",
+    "network_requests",
     "open_tab",
     "page_text",
+    "save_pdf",
+    "screenshot",
     "snapshot",
     "tabs_list",
     "translate_remote_error",
+    "upload",
     "wait_for",
 ]
-
-
-# --- capture and file transfer (protocol/capture_kinds.py) ----------------------------------------------
-
-#: Seconds a screenshot or PDF may take in the browser (a full page of a long document is slow to render).
-CAPTURE_TIMEOUT_S = 90.0
-
-
-@dataclass(frozen=True)
-class Capture:
-    """A screenshot or PDF written by the daemon: the absolute ``path``, its ``size`` in bytes, the page's
-    ``url`` and, for screenshots, the image's size in pixels."""
-
-    path: Path
-    size: int
-    url: str
-    width: int | None = None
-    height: int | None = None
-
-
-async def screenshot(
-    bridge: BridgeLike,
-    tab_id: int,
-    *,
-    out_dir: str | os.PathLike[str],
-    name: str | None = None,
-    area: Literal["viewport", "full", "element"] = "viewport",
-    ref: str | None = None,
-    format: Literal["png", "jpeg"] = "png",
-    quality: int | None = None,
-    expect_url: str | None = None,
-) -> Capture:
-    """Capture the viewport, the full page or the element ``ref`` and write it into ``out_dir`` (the
-    caller's folder: a run's workspace or artifacts folder, never one the page or model chose).
-
-    ``name``: a plain file name (extension added if missing); default ``screenshot-<time>-<random>``.
-    Raises OutputRefused (bad folder or name; checked before anything is sent), ValueError (``area`` and
-    ``ref`` disagree, ``quality`` without jpeg), StaleRef/NotActionable (element), NavigatedAway,
-    TabNotFound, UrlBlocked, CaptureTooLarge, ActionFailed. The file is written atomically: cancelled while
-    writing, it is there whole or not at all.
-    """
-    if (area == "element") != (ref is not None):
-        raise ValueError("screenshot: area='element' needs a ref, and only it takes one")
-    if quality is not None and format != "jpeg":
-        raise ValueError("screenshot: quality applies to jpeg only")
-    folder = artifacts.output_dir(out_dir)
-    filename = artifacts.safe_name(name, stem="screenshot", suffix=format)
-    msg = _build(
-        Screenshot, tab_id=tab_id, area=area, ref=ref, format=format, quality=quality, expect_url=expect_url
-    )
-    result = await _call(bridge, msg, ScreenshotResult, timeout=CAPTURE_TIMEOUT_S)
-    path, size = await asyncio.to_thread(_decode_and_write, folder, filename, result.data)
-    return Capture(path, size, result.url, result.width, result.height)
-
-
-async def save_pdf(
-    bridge: BridgeLike,
-    tab_id: int,
-    *,
-    out_dir: str | os.PathLike[str],
-    name: str | None = None,
-    paper: Literal["a4", "letter"] = "a4",
-    landscape: bool = False,
-    background: bool = True,
-    expect_url: str | None = None,
-) -> Capture:
-    """Save the page as PDF into ``out_dir`` (see :func:`screenshot` for the folder, the name and the
-    atomic write). Raises OutputRefused, NavigatedAway, TabNotFound, UrlBlocked, CaptureTooLarge,
-    ActionFailed (e.g. the browser cannot print this page)."""
-    folder = artifacts.output_dir(out_dir)
-    filename = artifacts.safe_name(name, stem="page", suffix="pdf")
-    msg = _build(Pdf, tab_id=tab_id, paper=paper, landscape=landscape, background=background,
-                 expect_url=expect_url)  # fmt: skip
-    result = await _call(bridge, msg, PdfResult, timeout=CAPTURE_TIMEOUT_S)
-    path, size = await asyncio.to_thread(_decode_and_write, folder, filename, result.data)
-    return Capture(path, size, result.url)
-
-
-def _decode_and_write(folder: Path, name: str, data: str) -> tuple[Path, int]:
-    try:
-        raw = base64.b64decode(data, validate=True)
-    except binascii.Error as exc:
-        raise InvalidMessage(f"the capture is not valid base64: {exc}") from None
-    return artifacts.write_atomic(folder, name, raw), len(raw)
-
-
-async def downloads_wait(
-    bridge: BridgeLike,
-    *,
-    tab_id: int | None = None,
-    url: str | None = None,
-    filename: str | None = None,
-    since_ms: int | None = None,
-    timeout_ms: int = 30_000,
-) -> DownloadResult:
-    """Wait, event-driven, for the next matching download to complete; returns the saved path, size, type
-    and final URL. ``since_ms`` (epoch ms; e.g. taken just before the click that starts the download) also
-    counts downloads that started before the wait did. Raises DownloadInterrupted (6011: interrupted or
-    cancelled, with the browser's reason), WaitTimeout, TabNotFound. Cancelling stops waiting only."""
-    msg = _build(DownloadsWait, tab_id=tab_id, url=url, filename=filename, since_ms=since_ms,
-                 timeout_ms=timeout_ms)  # fmt: skip
-    return await _call(bridge, msg, DownloadResult, timeout=_deadline(timeout_ms))
-
-
-async def upload(
-    bridge: BridgeLike,
-    tab_id: int,
-    ref: str,
-    paths: Sequence[str | os.PathLike[str]],
-    *,
-    allowed_roots: Sequence[str | os.PathLike[str]],
-    expect_url: str | None = None,
-) -> UploadResult:
-    """Put local files into the ``<input type=file>`` ``ref`` names (its input/change events fire).
-
-    Every path is checked first (:func:`~webbridge.tools.upload_policy.check_upload_paths`): regular files
-    inside ``allowed_roots``, links resolved; the browser gets the resolved paths. Raises UploadRefused
-    (nothing sent), StaleRef, NotActionable (not a file input, disabled, several files for a single one),
-    NavigatedAway, TabNotFound, ActionFailed (e.g. an input in a cross-origin frame)."""
-    checked = await asyncio.to_thread(upload_policy.check_upload_paths, [os.fspath(p) for p in paths],
-                                      allowed_roots)  # fmt: skip
-    msg = _build(Upload, tab_id=tab_id, ref=ref, paths=checked, expect_url=expect_url)
-    return await _call(bridge, msg, UploadResult)
-
-
-async def drag(
-    bridge: BridgeLike,
-    tab_id: int,
-    ref: str,
-    to: str,
-    *,
-    expect_url: str | None = None,
-    input: Literal["auto", "dom", "trusted"] = "auto",
-) -> DragResult:
-    """Drag ``ref`` onto ``to`` (HTML5 drag events first, then trusted mouse input if the page needs it;
-    ``input_used`` says which). Raises StaleRef, NotActionable, NavigatedAway, DropNotAccepted (the page
-    reacted to neither path), ActionFailed."""
-    msg = _build(Drag, tab_id=tab_id, ref=ref, to=to, expect_url=expect_url, input=input)
-    return await _call(bridge, msg, DragResult)
-
-
-__all__ += ["CAPTURE_TIMEOUT_S", "Capture", "downloads_wait", "drag", "save_pdf", "screenshot", "upload"]
-
-
-# --- page I/O: dialogs, console, network log, evaluate (protocol/page_io_kinds.py) -----------------------
-
-
-async def dialog_state(bridge: BridgeLike, tab_id: int) -> DialogStateResult:
-    """The JavaScript dialog blocking the tab now (``dialog`` is None when there is none) and whether the tab
-    is watched for dialogs at all. Raises TabNotFound. Idempotent."""
-    return await _call(bridge, _build(DialogState, tab_id=tab_id), DialogStateResult)
-
-
-async def handle_dialog(
-    bridge: BridgeLike,
-    tab_id: int,
-    action: Literal["accept", "dismiss"],
-    *,
-    prompt_text: str | None = None,
-) -> DialogHandled:
-    """Accept or dismiss the dialog blocking the tab (``prompt_text``: what an accepted prompt returns;
-    accepting a beforeunload dialog lets the navigation go on). Returns the dialog that was handled. Raises
-    NoDialog (none open), TabNotFound, ActionFailed. Not idempotent."""
-    msg = _build(DialogHandle, tab_id=tab_id, action=action, prompt_text=prompt_text)
-    return await _call(bridge, msg, DialogHandled)
-
-
-async def console_messages(
-    bridge: BridgeLike,
-    tab_id: int,
-    *,
-    since: int = 0,
-    limit: int = 200,
-    levels: Sequence[ConsoleLevel] | None = None,
-    clear: bool = False,
-) -> ConsoleResult:
-    """The tab's console messages after ``since`` (pass the previous reply's ``next`` to read only newer
-    ones), oldest first; ``levels`` filters; ``dropped`` counts those the bounded log lost. Texts are page
-    data. Raises TabNotFound, InvalidMessage (bad arguments)."""
-    msg = _build(ConsoleRead, tab_id=tab_id, since=since, limit=limit,
-                 levels=None if levels is None else list(levels), clear=clear)  # fmt: skip
-    return await _call(bridge, msg, ConsoleResult)
-
-
-async def network_requests(
-    bridge: BridgeLike,
-    tab_id: int,
-    *,
-    since: int = 0,
-    limit: int = 200,
-    url: str | None = None,
-    clear: bool = False,
-) -> NetworkResult:
-    """The tab's requests after ``since`` as the browser saw them (method, URL, type, status or error,
-    timing, declared sizes; never headers or bodies); ``url`` keeps those containing the text. URLs are page
-    data. Raises TabNotFound, InvalidMessage."""
-    msg = _build(NetworkRead, tab_id=tab_id, since=since, limit=limit, url=url, clear=clear)
-    return await _call(bridge, msg, NetworkResult)
-
-
-async def evaluate(
-    bridge: BridgeLike,
-    tab_id: int,
-    script: str,
-    args: Sequence[Any] = (),
-    *,
-    timeout_ms: int = 10_000,
-    max_bytes: int = DEFAULT_RESULT_BYTES,
-) -> EvaluateResult:
-    """Run ``script`` in the page's main world: an expression, or a function called with ``args``; a
-    promise is awaited. Returns the JSON value (``type`` is its JavaScript type). The action class is
-    SCRIPT. Raises ScriptError (it threw, or the page's CSP forbids eval), ScriptResultInvalid (not
-    JSON-serialisable, or over ``max_bytes``), ScriptTimeout (after ``timeout_ms``; the script may go on in
-    the page), DialogOpen/DialogOpened, UrlBlocked, TabNotFound, InvalidMessage (bad arguments). Cancelling
-    forgets the reply; the script is not stopped."""
-    msg = _build(Evaluate, tab_id=tab_id, script=script, args=list(args), timeout_ms=timeout_ms,
-                 max_bytes=max_bytes)  # fmt: skip
-    return await _call(bridge, msg, EvaluateResult, timeout=_deadline(timeout_ms))
-
-
-__all__ += ["console_messages", "dialog_state", "evaluate", "handle_dialog", "network_requests"]

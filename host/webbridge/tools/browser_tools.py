@@ -128,7 +128,7 @@ async def tabs_list(
     tabs = await checked_args(browser.tabs_list(bridge_of(ctx), url=url, title=title))
     scope = tab_scope.scope_of(ctx)  # in a run, the user's tabs this task may not use are marked
     lines = [
-        _tab_line(t, ctx.tab_id, off_limits=scope is not None and not tab_scope.may_use(scope, t))
+        _tab_line(t, ctx.tab_id, off_limits=scope is not None and not tab_scope.may_use(scope, t, ctx.run_id))
         for t in tabs
     ] or ["no tabs match"]
     return ToolResult("\n".join(lines), untrusted=True, data=[t.model_dump(mode="json") for t in tabs])

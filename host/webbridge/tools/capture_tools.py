@@ -118,10 +118,12 @@ async def screenshot(
     )  # fmt: skip
     what = {"viewport": "the visible part of", "full": "the whole of", "element": f"element {ref} of"}[area]
     data = {"path": str(shot.path), "size": shot.size, "width": shot.width, "height": shot.height,
-            "url": shot.url, "tab_id": tid}  # fmt: skip
+            "url": shot.url, "tab_id": tid, "cut": shot.cut}  # fmt: skip
+    cut = "\n(The page is larger than the browser captures: the image stops at 16 384 px.)"
+    cut = cut if shot.cut else ""
     return ToolResult(
         f"Saved a screenshot of {what} tab {tid} ({shot.width}×{shot.height} px, {_size(shot.size)}) "
-        f"to {shot.path}",
+        f"to {shot.path}{cut}",
         data=data,
         artifacts=(str(shot.path),),
     )

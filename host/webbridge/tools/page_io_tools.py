@@ -4,7 +4,11 @@ evaluate, as ``@tool`` wrappers over the typed functions of :mod:`.browser`.
 Everything these tools return from the page (dialog messages, console texts, request URLs, evaluation
 results) is marked ``untrusted``: the loop hands it to the model as data, never as instructions.
 
-Action classes: dialog_state READ; handle_dialog INTERACT, except that accepting a "leave this page?"
+Dialogs: ``alert``/``confirm``/``prompt`` never block a tab the agent works in — the extension's page hook
+answers each at once, dismissing it unless an answer was armed — so handle_dialog does one of two things:
+with a browser dialog open (a "leave this page?" one, which only the browser can show) it answers that;
+with none open it arms the answer to the page's next dialog (then the model repeats the action that opens
+it). Action classes: dialog_state READ; handle_dialog INTERACT, except that accepting a "leave this page?"
 (``beforeunload``) dialog lets a navigation go on, so it needs ``leave_page=true`` and is then NAVIGATE
 (``classify``). The wrapper looks at the open dialog first and refuses to accept a beforeunload without it
 (:class:`~webbridge.errors.BadToolArguments`); a page cannot open a second dialog while one is open, so the
@@ -32,6 +36,7 @@ from ..policy.actions import ActionClass
 from ..protocol.page_io_kinds import (
     MAX_LOG_ENTRIES,
     MAX_SCRIPT,
+    AnsweredDialog,
     ConsoleLevel,
     ConsoleMessage,
     Dialog,
@@ -63,20 +68,35 @@ def _describe(d: Dialog) -> str:
     return f"a {kind} dialog from {d.url}: {_quote(d.message)}{extra}"
 
 
+def _answered(d: AnsweredDialog) -> str:
+    if d.answer == "accept":
+        how = f"accepted with {_quote(d.prompt_text or '')}" if d.type == "prompt" else "accepted"
+    else:
+        how = "closed" if d.type == "alert" else "dismissed"
+    why = "as armed" if d.by == "armed" else "(no answer was armed)"
+    return f"{_describe(d)} — {how} {why}"
+
+
 # --- dialogs ------------------------------------------------------------------------------------------------
 
 
 @tool(action=ActionClass.READ)
 async def dialog_state(ctx: ToolContext, tab_id: TabArg = None) -> ToolResult:
-    """Check whether a JavaScript dialog (alert, confirm, prompt, leave-page) is blocking the tab."""
+    """Check whether a leave-page dialog blocks the tab, and list the dialogs the page opened lately."""
     bridge, tid = await acting_tab(ctx, tab_id)
     res = await checked_args(browser.dialog_state(bridge, tid))
     data = res.model_dump(mode="json", exclude={"kind"}) | {"tab_id": tid}
+    lines = [f"Recent: {_answered(d)}" for d in res.recent[-5:]]
+    if res.armed is not None:
+        text = f" with {_quote(res.armed.prompt_text)}" if res.armed.prompt_text is not None else ""
+        lines.append(f"The next dialog will be answered: {res.armed.action}{text}.")
     if res.dialog is None:
         note = "" if res.watched else " (the tab is not watched for dialogs yet)"
-        return ToolResult(f"No dialog is open in tab {tid}{note}", data=data)
+        head = f"No dialog is open in tab {tid}{note}"
+        return ToolResult("\n".join([head, *lines]), untrusted=bool(res.recent), data=data)
+    head = f"Tab {tid} is blocked by {_describe(res.dialog)}"
     return ToolResult(
-        f"Tab {tid} is blocked by {_describe(res.dialog)}\nAnswer it with handle_dialog.",
+        "\n".join([head, "Answer it with handle_dialog.", *lines]),
         untrusted=True,
         data=data,
     )
@@ -95,7 +115,8 @@ async def handle_dialog(
     leave_page: bool = False,
     tab_id: TabArg = None,
 ) -> ToolResult:
-    """Answer the JavaScript dialog blocking the tab: accept (OK) or dismiss (Cancel).
+    """Answer the leave-page dialog blocking the tab, or else the page's next alert/confirm/prompt (call this
+    first, then repeat the action that opens it).
 
     Args:
         action: accept (OK) or dismiss (Cancel).
@@ -105,13 +126,21 @@ async def handle_dialog(
     if prompt_text is not None and action != "accept":
         raise BadToolArguments("handle_dialog: prompt_text goes with accept only")
     bridge, tid = await acting_tab(ctx, tab_id)
-    if action == "accept" and not leave_page:
-        state = await checked_args(browser.dialog_state(bridge, tid))
-        if state.dialog is not None and state.dialog.type == "beforeunload":
-            raise BadToolArguments(
-                "handle_dialog: this is a leave-page dialog; accepting it leaves the page. "
-                "Call again with leave_page=true to leave, or dismiss it to stay."
-            )
+    state = await checked_args(browser.dialog_state(bridge, tid))
+    if state.dialog is None:
+        armed = await checked_args(browser.arm_dialog(bridge, tid, action, prompt_text=prompt_text))
+        text = f" with {_quote(prompt_text)}" if prompt_text is not None else ""
+        data = armed.model_dump(mode="json", exclude={"kind"}) | {"tab_id": tid}
+        return ToolResult(
+            f"No dialog is open in tab {tid}. The page's next dialog will be answered: {action}{text}. "
+            "Now do what opens it.",
+            data=data,
+        )
+    if action == "accept" and not leave_page and state.dialog.type == "beforeunload":
+        raise BadToolArguments(
+            "handle_dialog: this is a leave-page dialog; accepting it leaves the page. "
+            "Call again with leave_page=true to leave, or dismiss it to stay."
+        )
     res = await checked_args(browser.handle_dialog(bridge, tid, action, prompt_text=prompt_text))
     verb = "Accepted" if res.action == "accept" else "Dismissed"
     answer = f" with {_quote(prompt_text)}" if prompt_text is not None and res.dialog.type == "prompt" else ""
@@ -138,6 +167,7 @@ async def console_messages(
     ctx: ToolContext,
     levels: Annotated[list[ConsoleLevel] | None, Field(min_length=1, max_length=5)] = None,
     from_start: bool = False,
+    earlier: bool = False,
     limit: Limit = 100,
     tab_id: TabArg = None,
 ) -> ToolResult:
@@ -146,11 +176,13 @@ async def console_messages(
     Args:
         levels: Only these levels (debug, log, info, warning, error).
         from_start: Read from the first recorded message, not only the new ones.
+        earlier: Also fetch what the page logged before the agent started working in the tab (the browser
+            briefly shows its debugging bar for this).
     """
     bridge, tid = await acting_tab(ctx, tab_id)
     since = _cursor(ctx, CONSOLE_CURSOR, tid, from_start)
     res = await checked_args(
-        browser.console_messages(bridge, tid, since=since, limit=limit, levels=levels)
+        browser.console_messages(bridge, tid, since=since, limit=limit, levels=levels, earlier=earlier)
     )
     ctx.state[CONSOLE_CURSOR][tid] = res.next
     lines = [_console_line(m) for m in res.messages] or ["No new console messages."]

@@ -8,15 +8,22 @@ acting in it, waiting on it, activating or closing it — is allowed only in:
 2. the task's tab (``RunRequest.tab_id``: the current tab of the side panel, or the tab a right-click came
    from; for ``tab="current"`` when the browser did not name it in time, the first active tab it uses);
 3. tabs the task names (:func:`names_tab`): the task's text mentions the tab's host, or contains its exact
-   title.
+   title;
+4. tabs a page opened while the run controlled it: the run clicked a link with a target (``target=_blank``)
+   or the page called ``window.open``. The extension records, when a tab is created from another tab
+   (``webNavigation.onCreatedNavigationTarget``), the one run controlling the source tab at that moment and
+   reports it as ``Tab.opened_by_run`` in ``tabs.list``. A tab opened from that tab before the run
+   controlled it (or after it let go), or from a tab several runs control at once, has none.
 
 Anything else is :class:`~webbridge.errors.TabNotGranted` (7130), a tool result the model sees; nothing is
-sent to the browser. A tab once granted stays granted for the run (the run may navigate it elsewhere).
+sent to the browser. A tab once granted stays granted for the run (the run may navigate it elsewhere). The
+check costs nothing for granted tabs; the first use of any other tab reads the tab list once (``tabs.list``)
+to decide 3 and 4.
 
 The first time a run uses a tab, the extension is told (``tab.control``, :mod:`..protocol.tab_control_kinds`)
-so that the tab shows the indicator whose Stop button stops this run; tabs the run opened also join the run's
-own tab group, titled after the task (:func:`task_title`). When the run ends, :func:`release` tells the
-extension the run is done with each of them (the indicator goes; the group stays).
+so that the tab shows the indicator whose Stop button stops this run; tabs the run opened (itself, or by rule
+4) also join the run's own tab group, titled after the task (:func:`task_title`). When the run ends,
+:func:`release` tells the extension the run is done with each of them (the indicator goes; the group stays).
 
 The rule applies to runs only: a :class:`TabScope` in ``ctx.state[TAB_SCOPE]`` (the run manager puts one
 there). Tools called without one (MCP clients, direct calls) work as before.
@@ -73,7 +80,7 @@ class TabScope:
     title: str = FALLBACK_TITLE
     #: Tabs the run may use; grows, never shrinks (except when a tab closes).
     granted: set[int] = field(default_factory=set)
-    #: Tabs the run opened.
+    #: Tabs the run opened (``tab_open``, or from a page it controlled: rule 4).
     opened: set[int] = field(default_factory=set)
     #: Tabs the extension was told this run controls (released when the run ends).
     controlled: set[int] = field(default_factory=set)
@@ -193,9 +200,15 @@ def names_tab(task: str, url: str, title: str) -> bool:
     return len(wanted) >= MIN_TITLE and _contains_phrase(_normalise(task), wanted)
 
 
-def may_use(scope: TabScope, tab: Tab) -> bool:
-    """Whether the run may use ``tab`` (granted already, or named by the task as the tab is now)."""
-    return tab.id in scope.granted or names_tab(scope.task, tab.url, tab.title)
+def opened_by(tab: Tab, run_id: str | None) -> bool:
+    """Whether a page the run ``run_id`` controlled opened ``tab`` (rule 4; never for ``run_id`` None)."""
+    return run_id is not None and tab.opened_by_run == run_id
+
+
+def may_use(scope: TabScope, tab: Tab, run_id: str | None = None) -> bool:
+    """Whether the run ``run_id`` may use ``tab``: granted already, named by the task as the tab is now, or
+    opened by a page the run controlled (only when ``run_id`` is given)."""
+    return tab.id in scope.granted or names_tab(scope.task, tab.url, tab.title) or opened_by(tab, run_id)
 
 
 # --- the check and the extension's side ---------------------------------------------------------------
@@ -203,6 +216,10 @@ def may_use(scope: TabScope, tab: Tab) -> bool:
 
 async def enter(ctx: ToolContext, bridge: BridgeHandle, tab_id: int) -> None:
     """Before a tool uses ``tab_id``: check it is the run's to use, and mark it controlled by the run.
+
+    A tab not granted yet is looked up with one ``tabs.list``: it is granted when a page this run controlled
+    opened it (it then also joins the run's tab group), when it is the first active tab of a run whose
+    current tab was not known, or when the task names it.
 
     Raises :class:`TabNotGranted` (7130) for one of the user's tabs the task does not name and
     :class:`TabNotFound` (6005) for a tab that does not exist — in both cases nothing is done in the browser.
@@ -212,9 +229,13 @@ async def enter(ctx: ToolContext, bridge: BridgeHandle, tab_id: int) -> None:
     scope = scope_of(ctx)
     if scope is None:
         return
+    group: str | None = None
     if tab_id not in scope.granted:
         tab = await _find(bridge, tab_id)
-        if scope.current_unknown and tab.active:
+        if opened_by(tab, ctx.run_id):
+            scope.opened.add(tab_id)
+            group = scope.title
+        elif scope.current_unknown and tab.active:
             scope.task_tab, scope.current_unknown = tab_id, False
         elif not names_tab(scope.task, tab.url, tab.title):
             raise TabNotGranted(
@@ -224,7 +245,8 @@ async def enter(ctx: ToolContext, bridge: BridgeHandle, tab_id: int) -> None:
         scope.granted.add(tab_id)
     if tab_id not in scope.controlled:
         scope.controlled.add(tab_id)  # first: a request cut short is still released at the end
-        await _control(bridge, TabControl(tab_id=tab_id, run_id=ctx.run_id, on=True, label=_label(scope)))
+        control = TabControl(tab_id=tab_id, run_id=ctx.run_id, on=True, label=_label(scope), group=group)
+        await _control(bridge, control)
 
 
 async def adopt(ctx: ToolContext, bridge: BridgeHandle, tab: Tab) -> None:
@@ -292,6 +314,7 @@ __all__ = [
     "may_use",
     "named_hosts",
     "names_tab",
+    "opened_by",
     "release",
     "scope_of",
     "task_title",
