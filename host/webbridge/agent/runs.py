@@ -5,6 +5,7 @@ is persisted before its task starts, its events reach the store and the live wat
 synchronous sink, and its task is owned here: :meth:`RunManager.stop` cancels it (the run ends
 ``cancelled``), :meth:`RunManager.aclose` cancels all of them (they end ``interrupted``), and
 :meth:`RunManager.recover` marks runs a crash left ``running`` as ``interrupted`` at the next start.
+Watchers read a run's events through :mod:`~webbridge.agent.run_feed` (stored, then live).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from typing import Any, Protocol
 from ..errors import (
     BridgeNotFound,
     ConfigError,
-    EventsLagged,
     RunError,
     RunInterrupted,
     TooManyRuns,
@@ -36,6 +36,7 @@ from .emitter import Emitter
 from .events import RunDetail, RunEvent, RunFinished, RunRequest, RunStarted, RunSummary
 from .loop import AgentLoop, LoopConfig, StopOutcome, ToolRunner
 from .prompts import context_message, system_prompt, task_message
+from .run_feed import EventSource, RunFeed
 from .watchers import QUEUE_SIZE, WatcherHub
 
 log = logging.getLogger("webbridge.agent.runs")
@@ -55,8 +56,8 @@ class BridgeLookup(Protocol):
     def find(self, name: str | None) -> Any: ...
 
 
-class RunStoreLike(Protocol):
-    """What the manager needs of ``webbridge.store.runs.RunStore``."""
+class RunStoreLike(EventSource, Protocol):
+    """What the manager needs of ``webbridge.store.runs.RunStore`` (its feed reads the rest)."""
 
     async def create(
         self,
@@ -72,10 +73,8 @@ class RunStoreLike(Protocol):
     def append_message(self, run_id: str, message: ChatMessage) -> None: ...
     async def flush(self) -> None: ...
     async def mark_interrupted(self, now: int) -> list[str]: ...
-    async def summary(self, run_id: str) -> RunSummary: ...
     async def transcript(self, run_id: str) -> list[ChatMessage]: ...
     async def list_runs(self, limit: int = 50) -> list[RunSummary]: ...
-    async def events_after(self, run_id: str, after_seq: int = 0, limit: int = 500) -> list[RunEvent]: ...
 
 
 @dataclass
@@ -120,6 +119,7 @@ class RunManager:
         self.max_runs = max_runs
         self._clock = clock
         self._hub = WatcherHub(watcher_queue)
+        self._feed = RunFeed(store, self._hub)
         self._active: dict[str, _Active] = {}
         self._closed = False
 
@@ -218,65 +218,24 @@ class RunManager:
 
     # --- watching -----------------------------------------------------------------------------------------
 
-    async def events(self, run_id: str, after_seq: int = 0) -> AsyncIterator[RunEvent]:
-        """The run's stored events after ``after_seq``, then its live ones, ending after ``RunFinished``.
+    def events(self, run_id: str, after_seq: int = 0) -> AsyncIterator[RunEvent]:
+        """The run's stored events after ``after_seq``, then its live ones, ending after ``RunFinished``
+        (see :meth:`RunFeed.events`).
 
-        Raises :class:`RunNotFound` (on first iteration) for an unknown run. A watcher that falls behind is
-        dropped by the live fan-out and resumes here from the store, so it misses nothing and never slows
-        the run. Closing the iterator (or cancelling its reader) unsubscribes.
+        Raises :class:`RunNotFound` (on first iteration) for an unknown run. A watcher that falls behind
+        resumes from the store, so it misses nothing and never slows the run. Closing the iterator (or
+        cancelling its reader) unsubscribes.
         """
-        watcher = self._hub.subscribe(run_id)  # before reading the store: nothing falls in between
-        try:
-            await self.store.summary(run_id)
-            last = after_seq
-            while page := await self.store.events_after(run_id, last):
-                for event in page:
-                    yield event
-                    last = event.seq
-                    if isinstance(event, RunFinished):
-                        return
-            while True:
-                live = await watcher.next()
-                if live is None:
-                    if not watcher.lagged:
-                        return  # the manager closed
-                    watcher.close()
-                    watcher = self._hub.subscribe(run_id)
-                    for stored_event in await self._stored_since(run_id, last):
-                        yield stored_event
-                        last = stored_event.seq
-                        if isinstance(stored_event, RunFinished):
-                            return
-                    continue
-                if live.seq <= last:
-                    continue
-                yield live
-                last = live.seq
-                if isinstance(live, RunFinished):
-                    return
-        finally:
-            watcher.close()
+        return self._feed.events(run_id, after_seq)
 
-    async def watch_all(self) -> AsyncIterator[RunEvent]:
-        """Live events of every run (nothing stored), until the manager closes.
+    def watch_all(self) -> AsyncIterator[RunEvent]:
+        """Live events of every run (nothing stored), until the manager closes (see
+        :meth:`RunFeed.watch_all`).
 
         Raises :class:`EventsLagged` when this watcher fell more than its queue behind; the caller then
         reads what it missed per run with :meth:`events` (``after_seq``) and watches again.
         """
-        watcher = self._hub.subscribe(None)
-        try:
-            while True:
-                event = await watcher.next()
-                if event is None:
-                    if watcher.lagged:
-                        raise EventsLagged(
-                            f"this watcher fell more than {self._hub.queue_size} events behind; "
-                            "re-read each run from its last seq"
-                        )
-                    return
-                yield event
-        finally:
-            watcher.close()
+        return self._feed.watch_all()
 
     async def list_runs(self, limit: int = 50) -> list[RunSummary]:
         """The newest ``limit`` runs, newest first."""
@@ -291,7 +250,7 @@ class RunManager:
         """The run's summary and every event so far. Raises :class:`RunNotFound`."""
         summary = await self.store.summary(run_id)
         events: list[RunEvent] = []
-        events.extend(await self._stored_since(run_id, 0))
+        events.extend(await self._feed.stored_since(run_id, 0))
         return RunDetail(summary=summary, events=events)
 
     async def aclose(self) -> None:
@@ -398,15 +357,6 @@ class RunManager:
             finally:
                 del self._active[run_id]
                 active.done.set()
-
-    async def _stored_since(self, run_id: str, after_seq: int) -> list[RunEvent]:
-        out: list[RunEvent] = []
-        while True:
-            page = await self.store.events_after(run_id, after_seq)
-            out.extend(page)
-            if not page:
-                return out
-            after_seq = page[-1].seq
 
 
 async def _current_tab(bridge: BridgeHandle) -> int | None:
