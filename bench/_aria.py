@@ -6,6 +6,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from webbridge.protocol.refs import REF_TOKEN
+
 #: Roles counted as "elements a user acts on" among those Playwright gives refs to (its ai mode gives a ref
 #: to every visible node that receives pointer events, paragraphs and generic divs included).
 INTERACTIVE = frozenset(
@@ -18,7 +20,8 @@ INTERACTIVE = frozenset(
 _PW_LINE = re.compile(r'^(?P<role>[a-z]+)(?: (?P<name>"(?:[^"\\]|\\.)*"))?(?P<rest>.*)$')
 _PW_REF = re.compile(r"\[ref=(?P<ref>[a-z0-9]+)\]")
 _OUR_LINE = re.compile(
-    r'^\s*(?:[+~] )?(?P<role>[a-z0-9]+)(?: (?P<name>"(?:[^"\\]|\\.)*"))?(?: (?P<ref>f\d+e\d+))?(?P<rest>.*)$'
+    r'^\s*(?:[+~] )?(?P<role>[a-z0-9]+)(?: (?P<name>"(?:[^"\\]|\\.)*"))?'
+    r"(?: (?P<ref>" + REF_TOKEN + r"))?(?=\s|$)(?P<rest>.*)$"  # e12 (top frame), f3e12 (frame 3)
 )
 
 

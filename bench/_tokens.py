@@ -14,9 +14,13 @@ import json
 import re
 from collections import Counter
 
+from webbridge.protocol.refs import REF_TOKEN
+
 from ._aria import INTERACTIVE, Node
 
-_OUR_REF = re.compile(r" f\d+e\d+(?= |$)")
+#: The ref of an element line (``e12`` in the top frame, ``f3e12`` in frame 3), after its role and blanked
+#: name; text lines and markers have none (a word like "e4" in page text is no ref).
+_OUR_REF = re.compile(r'^(?:[+~] )?[a-z][a-z0-9-]*(?: "")?(?P<ref> ' + REF_TOKEN + r")(?= |$)")
 _PW_REF = re.compile(r" \[ref=[a-z0-9]+\]")
 _PW_CURSOR = " [cursor=pointer]"
 _MARKERS = ("↓ ", "↑ ", "→ ", "· ", "… ")
@@ -41,13 +45,14 @@ def our_composition(text: str) -> dict[str, int]:
     for line in text.split("\n"):
         body = line.lstrip(" ")
         by["(indentation)"] += len(line) - len(body)
-        by["(refs)"] += sum(len(m) for m in _OUR_REF.findall(_unquoted(body)))
         if body.startswith("- "):
             kind = "text"
         elif body.startswith(_MARKERS):
             kind = "marker"
         else:
             kind = body.split(" ", 1)[0] or "(empty)"
+            ref = _OUR_REF.match(_unquoted(body))
+            by["(refs)"] += len(ref.group("ref")) if ref else 0
         by[kind] += len(line) + 1
     return dict(by.most_common())
 

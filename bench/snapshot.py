@@ -143,7 +143,7 @@ def snapshot(bridge: Bridge, tab: int, mode: str = "full", **extra: Any) -> tupl
 
 
 class Tabs:
-    """Each page in a fresh tab (the previous one closed), as when an agent opens it: refs start at f0e1."""
+    """Each page in a fresh tab (the previous one closed), as when an agent opens it: refs start at e1."""
 
     def __init__(self, context: Any) -> None:
         self.context = context

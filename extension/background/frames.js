@@ -1,10 +1,10 @@
 /**
  * Frame numbers of a tab: the `<N>` of ref prefixes `f<N>e<M>`, and the first element number `<M>` each
- * document may use.
+ * document may use. The top frame's refs carry no prefix (`e<M>`).
  *
  * Chrome's frame ids are browser-wide counters (they grow without bound), so they are not used as prefixes.
  * Each *frame* of a tab gets a small number instead, kept while the frame lives: the top frame is always
- * `f0`. A frame that navigates keeps its number, and its new document continues the element numbering
+ * frame 0. A frame that navigates keeps its number, and its new document continues the element numbering
  * above everything any earlier document of that number handed out (the background records the highest
  * element number after every snapshot and passes `base` with every content call). So a ref taken before a
  * navigation (or from a document restored from the back/forward cache) can never name an element of
@@ -146,11 +146,39 @@ export function frameTree(frames) {
 }
 
 /**
- * The frame number of a ref (`f3e12` → 3), or null when it is not a ref.
+ * A ref: `e<n>` in the top frame, `f<frame>e<n>` elsewhere; `f0e<n>` is the old spelling of `e<n>`
+ * (docs/PROTOCOL.md §5.2). The content scripts' twin is `content/refs.js` (`ns.refs.parse`); both and the
+ * host's `protocol/refs.py` are held to `tests/vectors/refs.json`.
+ */
+const REF = /^(?:f(\d{1,4}))?e(\d{1,9})$/;
+
+/**
+ * Frame and element number of a ref in either spelling (`e12`, `f0e12` → frame 0; `f3e12` → frame 3), or
+ * null when it is not a ref.
+ * @param {unknown} ref
+ * @returns {{frame: number, n: number} | null}
+ */
+export function parseRef(ref) {
+  const m = typeof ref === "string" ? REF.exec(ref) : null;
+  return m ? { frame: m[1] === undefined ? 0 : Number(m[1]), n: Number(m[2]) } : null;
+}
+
+/**
+ * The canonical spelling of a ref (`f0e12` → `e12`, `f03e7` → `f3e7`), or null when it is not a ref: the
+ * form to compare refs or key by them.
+ * @param {unknown} ref
+ * @returns {string | null}
+ */
+export function canonicalRef(ref) {
+  const p = parseRef(ref);
+  return p === null ? null : p.frame === 0 ? `e${p.n}` : `f${p.frame}e${p.n}`;
+}
+
+/**
+ * The frame number of a ref (`f3e12` → 3, `e12` and `f0e12` → 0), or null when it is not a ref.
  * @param {string} ref
  * @returns {number | null}
  */
 export function frameOfRef(ref) {
-  const m = /^f(\d{1,4})e\d{1,9}$/.exec(ref);
-  return m ? Number(m[1]) : null;
+  return parseRef(ref)?.frame ?? null;
 }

@@ -259,15 +259,14 @@ export function budget(lines, maxChars, scroll = null) {
 }
 
 /**
- * Number of refs in a snapshot text (`f<N>e<M>` tokens outside quoted names).
+ * Number of lines with a ref in a snapshot text: element lines (`role "name" ref …`, also a delta's `+`/`~`
+ * lines) whose ref (`e<M>` or `f<N>e<M>`) follows the role and name. Text lines (`- …`), markers and a
+ * delta's gone lines have none, so a word like "e4" in page text or in a name never counts.
  * @param {string} text
  * @returns {number}
  */
 export function countRefs(text) {
   let n = 0;
-  // One pass: quoted names are matched (and skipped) as a whole, so a ref-like word inside a name never counts.
-  for (const m of text.matchAll(/"(?:[^"\\\n]|\\.)*"|(?:^|[ ])f\d{1,4}e\d{1,9}(?=[ \n]|$)/gm)) {
-    if (m[0].charCodeAt(0) !== 34) n++;
-  }
+  for (const _ of text.matchAll(/^ *(?:[+~] )?[a-z][a-z0-9-]*(?: "(?:[^"\\\n]|\\.)*")? (?:f\d{1,4})?e\d{1,9}(?=[ \n]|$)/gm)) n++;
   return n;
 }

@@ -1,10 +1,14 @@
 /**
- * The ref registry of one document: `f<frame>e<n>` ↔ element.
+ * The ref registry of one document: ref ↔ element. A ref is `e<n>` in the top frame (frame 0) and
+ * `f<frame>e<n>` in any other; `f0e<n>` is the old spelling of `e<n>` and names the same element (every
+ * parser here and in `background/frames.js` reads both; refs are printed only in the short form). The
+ * grammar is docs/PROTOCOL.md §5.2; `tests/vectors/refs.json` holds this file, `background/frames.js` and
+ * the host's `protocol/refs.py` to one table.
  *
  * - A ref is given once per element and never reused in this document: a WeakMap element → n, and n →
  *   WeakRef(element). The element can be collected; its ref then stops resolving (stale) and never points
  *   at anything else.
- * - The frame prefix is the number the background assigned to this frame (the top frame is f0). A frame
+ * - The frame prefix is the number the background assigned to this frame (the top frame, 0, has none). A frame
  *   that navigates keeps its number, and the background passes `base` with every call: the lowest element
  *   number this document may give out, above every number an earlier document of the frame handed out. So
  *   old refs never name elements of a new document. Snapshots report `high()` back.
@@ -27,7 +31,38 @@
   /** @type {WeakMap<Node, number>} */
   const keys = new WeakMap();
   let nextKey = 1;
-  const REF = /^f(\d{1,4})e(\d{1,9})$/;
+  const REF = /^(?:f(\d{1,4}))?e(\d{1,9})$/;
+
+  /**
+   * Frame and element number of a ref in either spelling (`e12`, `f0e12` → frame 0; `f3e12` → frame 3),
+   * or null when it is not a ref.
+   * @param {unknown} ref
+   * @returns {{frame: number, n: number} | null}
+   */
+  function parse(ref) {
+    const m = typeof ref === "string" ? REF.exec(ref) : null;
+    return m ? { frame: m[1] === undefined ? 0 : Number(m[1]), n: Number(m[2]) } : null;
+  }
+
+  /**
+   * The printed (canonical) ref of element `n` of frame `frame`.
+   * @param {number} frame
+   * @param {number} n
+   * @returns {string}
+   */
+  function format(frame, n) {
+    return frame === 0 ? `e${n}` : `f${frame}e${n}`;
+  }
+
+  /**
+   * The canonical spelling of a ref (`f0e12` → `e12`), or null when it is not a ref.
+   * @param {unknown} ref
+   * @returns {string | null}
+   */
+  function canonical(ref) {
+    const p = parse(ref);
+    return p ? format(p.frame, p.n) : null;
+  }
 
   /** Drop entries whose element was collected or detached (keeps the map bounded on re-rendering pages). */
   function sweep() {
@@ -50,7 +85,7 @@
       elements.set(n, new WeakRef(el));
       if (elements.size > 50_000 && n % 10_000 === 0) sweep();
     }
-    return `f${ns.frame}e${n}`;
+    return format(ns.frame, n);
   }
 
   /**
@@ -60,19 +95,20 @@
    */
   function peek(el) {
     const n = numbers.get(el);
-    return n === undefined ? null : `f${ns.frame}e${n}`;
+    return n === undefined ? null : format(ns.frame, n);
   }
 
   /**
-   * The live element a ref of this frame names, or null (unknown, other frame, collected, or detached).
+   * The live element a ref of this frame names (either spelling), or null (not a ref, unknown, other
+   * frame, collected, or detached).
    * @param {string} ref
    * @returns {Element | null}
    */
   function elementFor(ref) {
-    const m = REF.exec(String(ref));
-    if (!m || Number(m[1]) !== ns.frame) return null;
-    const el = elements.get(Number(m[2]))?.deref();
-    if (!el || !el.isConnected || numbers.get(el) !== Number(m[2])) return null;
+    const p = parse(String(ref));
+    if (!p || p.frame !== ns.frame) return null;
+    const el = elements.get(p.n)?.deref();
+    if (!el || !el.isConnected || numbers.get(el) !== p.n) return null;
     return el;
   }
 
@@ -98,5 +134,5 @@
     if (Number.isInteger(base) && base > next) next = base;
   }
 
-  ns.refs = { refFor, peek, elementFor, keyOf, raise, high: () => next - 1, size: () => elements.size };
+  ns.refs = { refFor, peek, elementFor, parse, format, canonical, keyOf, raise, high: () => next - 1, size: () => elements.size };
 })();

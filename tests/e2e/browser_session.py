@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from webbridge.launch import Browser, launch
+from webbridge.protocol.refs import REF_TOKEN
 
 from ..conftest import WbEnv
 from ..fixtures.site import FixtureSite
@@ -102,9 +103,10 @@ class Session:
 
 
 def ref_of(text: str, role: str, name: str) -> str:
-    """The ref on the line ``role "name" fNeM`` of a snapshot text."""
+    """The ref on the line ``role "name" ref`` of a snapshot text (``eM`` in the top frame, ``fNeM`` in
+    frame N)."""
     found = re.search(
-        rf"^\s*(?:[+~] )?{re.escape(role)} {re.escape(json.dumps(name))} (f\d+e\d+)", text, re.M
+        rf"^\s*(?:[+~] )?{re.escape(role)} {re.escape(json.dumps(name))} ({REF_TOKEN})(?=\s|$)", text, re.M
     )
     assert found, f"{role} {name!r} not in:\n{text}"
     return found.group(1)

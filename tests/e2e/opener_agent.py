@@ -21,7 +21,7 @@ def _call(n: int, name: str, **arguments: object) -> Reply:
 
 
 def _ref(text: str, role: str, name: str) -> str:
-    found = re.search(rf'{role} "{re.escape(name)}"[^\n]*?\b(f\d+e\d+)\b', text)
+    found = re.search(rf'{role} "{re.escape(name)}"[^\n]*?\b((?:f\d+)?e\d+)\b', text)
     if found is None:
         raise ValueError(f"no {role} {name!r} in the snapshot")
     return found.group(1)

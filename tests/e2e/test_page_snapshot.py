@@ -11,7 +11,8 @@ from .browser_session import Session, goto, ref_of, snap
 
 pytestmark = pytest.mark.e2e
 
-REF = re.compile(r"\bf\d+e\d+\b")
+#: The ref of an element line: after the role and the name, never in page text.
+REF = re.compile(r'^ *[a-z][a-z0-9-]*(?: "(?:[^"\\]|\\.)*")? ((?:f\d+)?e\d+)(?= |$)', re.M)
 
 
 def test_every_mode_on_the_signed_in_forms_page(s: Session) -> None:
@@ -22,6 +23,8 @@ def test_every_mode_on_the_signed_in_forms_page(s: Session) -> None:
     text = full["text"]
     assert full["url"] == s.site.url("/forms") and full["title"] == "Forms" and full["frames"] == 1
     assert full["truncated"] is False and full["refs"] == len(REF.findall(text))
+    # one frame: every ref is short (e12), none has the old top-frame prefix f0
+    assert REF.findall(text) and all(re.fullmatch(r"e\d+", r) for r in REF.findall(text))
     for role, name in [
         ("textbox", "Full name"),
         ("textbox", "Password"),
@@ -35,9 +38,9 @@ def test_every_mode_on_the_signed_in_forms_page(s: Session) -> None:
         ("button", "Submit"),
     ]:
         ref_of(text, role, name)
-    assert re.search(r'checkbox "Accept terms" f\d+e\d+ checked', text)
-    assert re.search(r'radio "Medium" f\d+e\d+ checked', text)
-    assert re.search(r'textbox "Disabled field" f\d+e\d+ disabled ="locked"', text)
+    assert re.search(r'checkbox "Accept terms" e\d+ checked', text)
+    assert re.search(r'radio "Medium" e\d+ checked', text)
+    assert re.search(r'textbox "Disabled field" e\d+ disabled ="locked"', text)
     assert "options: Choose… | Red | Green | Blue" in text
     assert 'link "Sign out"' in text or "alice" in text  # the signed-in header
     assert "\n- Full name\n" not in text  # a label's text is the field's name, not printed twice
@@ -146,8 +149,8 @@ def test_hidden_offscreen_and_hidden_body(s: Session, lab: str) -> None:
         "More",
     ):
         assert shown in full
-    assert re.search(r'button "Zero button" f\d+e\d+ hidden', full)
-    assert re.search(r'button "Disabled button" f\d+e\d+ disabled', full)
+    assert re.search(r'button "Zero button" e\d+ hidden', full)
+    assert re.search(r'button "Disabled button" e\d+ disabled', full)
     lines = full.splitlines()
     far = next(i for i, ln in enumerate(lines) if '"Far below button"' in ln)
     assert lines[far - 1].strip() == "↓ below the viewport"
@@ -166,5 +169,9 @@ def test_errors_of_snapshot(s: Session) -> None:
     tab = goto(s, s.site.url("/forms"))
     assert s.error("page.snapshot", {"tab_id": 999_999})[0] == 6005
     assert s.error("page.snapshot", {"tab_id": tab, "mode": "subtree", "ref": "f0e99999"})[0] == 6001
+    assert s.error("page.snapshot", {"tab_id": tab, "mode": "subtree", "ref": "e99999"})[0] == 6001
+    assert s.error("page.snapshot", {"tab_id": tab, "mode": "subtree", "ref": "f7e1"})[0] == 6001  # no f7
+    for bad in ("f0e", "E5", "e5 ", "ref5"):
+        assert s.error("page.snapshot", {"tab_id": tab, "mode": "subtree", "ref": bad})[0] == 2002
     assert s.error("page.snapshot", {"tab_id": tab, "mode": "subtree"})[0] == 2002
     assert s.error("page.snapshot", {"tab_id": tab, "mode": "find"})[0] == 2002

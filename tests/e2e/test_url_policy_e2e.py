@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from webbridge import meta
+from webbridge.protocol.refs import is_ref
 
 from .browser_session import Session
 
@@ -73,7 +74,7 @@ def test_w6_the_page_navigates_between_calls(s: Session) -> None:
     # a snapshot's ref names an element of one document; the page then leaves by itself
     s.call("page.navigate", {"tab_id": tab, "url": site.url("/leave?ms=700&to=/inbox/1")})
     snap = s.call("page.snapshot", {"tab_id": tab, "mode": "find", "query": "Stay button"})
-    ref = next(w for w in snap["text"].split() if w.startswith("f") and "e" in w and w[1].isdigit())
+    ref = next(w for w in snap["text"].split() if is_ref(w))
     s.call("page.wait_for", {"tab_id": tab, "url": site.url("/inbox/1")})
     assert s.error("page.wait_for", {"tab_id": tab, "ref": ref}) == (6001, "stale_ref")
     # what is read afterwards is the new page, still signed in

@@ -20,7 +20,7 @@ def s(shared_s: Session) -> Session:
 
 def ref_of(s: Session, tab: int, name: str) -> str:
     snap = s.call("page.snapshot", {"tab_id": tab, "mode": "find", "query": name})
-    found = re.search(rf'"{re.escape(name)}"[^\n]*?\b(f\d+e\d+)\b', snap["text"])
+    found = re.search(rf'"{re.escape(name)}"[^\n]*?\b((?:f\d+)?e\d+)\b', snap["text"])
     assert found, snap["text"]
     return found.group(1)
 

@@ -63,7 +63,8 @@ test("full text is cut at a line boundary and says so", () => {
 });
 
 test("refs are counted once per line and never inside quoted names", () => {
-  assert.equal(countRefs('button "Save" f0e1\nlink "see f9e9 here" f3e12\n- text f1e1 mention\ntextbox "x"'), 3);
+  // element lines only: a ref-like word in page text (a "- " line) is no ref (tests/js/refs.test.js)
+  assert.equal(countRefs('button "Save" e1\nlink "see f9e9 here" f3e12\n- text f1e1 mention\ntextbox "x"'), 2);
 });
 
 test("frame numbers: f0 is the top frame, a frame keeps its number across navigations, element numbers go on", () => {
@@ -86,6 +87,8 @@ test("frame numbers: f0 is the top frame, a frame keeps its number across naviga
   const again = assignNumbers(table, [{ frameId: 0, parentFrameId: -1, documentId: "C", url: "v" }, { frameId: 9, parentFrameId: 0, documentId: "D", url: "w" }]);
   assert.deepEqual(again.infos.map((f) => f.n), [0, 2]);
   assert.equal(frameOfRef("f12e345"), 12);
-  assert.equal(frameOfRef("e12"), null);
+  assert.equal(frameOfRef("e12"), 0); // the top frame's refs carry no prefix
+  assert.equal(frameOfRef("f0e12"), 0);
+  assert.equal(frameOfRef("x12"), null);
   assert.deepEqual([...frameTree(first.infos).keys()], [0]);
 });

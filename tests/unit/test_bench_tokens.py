@@ -3,7 +3,7 @@ spends its characters on."""
 
 from __future__ import annotations
 
-from bench._aria import parse_playwright
+from bench._aria import Node, parse_ours, parse_playwright
 from bench._tokens import floor_chars, our_composition, playwright_composition
 
 PLAYWRIGHT = """- main [ref=e2]:
@@ -57,3 +57,11 @@ def test_playwright_composition_separates_urls_refs_and_cursor() -> None:
     assert kinds["(refs)"] == sum(len(f" [ref=e{n}]") for n in (2, 3, 4, 5, 7, 8))
     assert kinds["(cursor)"] == len(" [cursor=pointer]")
     assert sum(v for k, v in kinds.items() if not k.startswith("(")) == len(PLAYWRIGHT) + 1
+
+
+def test_short_top_frame_refs_count_and_page_text_words_do_not() -> None:
+    text = 'main e1\n link "Link 0" e2\n iframe "Ad" e3\n  button "Go" f1e4 pressed\n - Play e4 then e5'
+    kinds = our_composition(text)
+    assert kinds["(refs)"] == 3 * len(" e1") + len(" f1e4")
+    assert parse_ours(text)["e2"] == Node("link", "Link 0", "e2")
+    assert parse_ours(text)["f1e4"].role == "button" and "e5" not in parse_ours(text)

@@ -23,9 +23,9 @@ CAPTURE_VALID: dict[str, dict[str, Any]] = {
                        "timeout_ms": 5000},
     "downloads.wait.result": {"id": 12, "path": "/home/u/Downloads/report.csv", "size": 30,
                               "mime": "text/csv", "url": "https://a.test/report.csv"},
-    "page.upload": {"tab_id": 1, "ref": "f0e9", "paths": ["/home/u/a.pdf"], "expect_url": None},
+    "page.upload": {"tab_id": 1, "ref": "e9", "paths": ["/home/u/a.pdf"], "expect_url": None},
     "page.upload.result": {"url": "https://a.test/", "files": ["a.pdf"]},
-    "page.drag": {"tab_id": 1, "ref": "f0e1", "to": "f0e2", "expect_url": None, "input": "auto"},
+    "page.drag": {"tab_id": 1, "ref": "e1", "to": "f1e2", "expect_url": None, "input": "auto"},
     "page.drag.result": {"url": "https://a.test/", "input_used": "trusted", "accepted": False},
 }  # fmt: skip
 
@@ -54,7 +54,7 @@ def test_the_capture_cap_leaves_room_for_the_envelope() -> None:
         ("page.screenshot", "area", "window"),
         ("page.upload", "paths", []),
         ("page.upload", "paths", ["/a"] * (MAX_UPLOAD_FILES + 1)),
-        ("page.drag", "to", "e1"),
+        ("page.drag", "to", "f1"),  # a frame without an element number
         ("downloads.wait", "timeout_ms", 600_001),
         ("downloads.wait.result", "size", -1),
     ],

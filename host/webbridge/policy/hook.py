@@ -49,6 +49,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ApprovalRequired, DomainRefused, NeedsYou, PolicyDenied, WebBridgeError
+from ..protocol.refs import ref_key
 from .actions import ActionClass
 from .approval import ApprovalRequest
 from .approved_downloads import ApprovedDownloads
@@ -169,7 +170,7 @@ class PolicyHook:
         state = getattr(ctx, "state", None)
         if action.element is not None and action.ref is not None and isinstance(state, dict):
             expected = state.setdefault(EXPECTED_ELEMENTS, {})
-            key = (tab_of(args, ctx), action.ref)
+            key = (tab_of(args, ctx), ref_key(action.ref))  # canonical, as the act looks it up
             expected.pop(key, None)
             expected[key] = (action.element.role, action.element.name)
             while len(expected) > _MAX_EXPECTED:

@@ -21,17 +21,19 @@ import json
 import re
 from collections import OrderedDict
 
+from ..protocol.refs import REF_TOKEN, canonical_ref, ref_key
+
 _LINE = re.compile(
     r'^(?:[+~] )?'  # a delta's "added" or "changed" mark (a "- " line is text or gone: never matched)
     r'[ \t]*(?P<role>[a-z][a-z0-9]*)'  # indent, role
     r'(?: (?P<name>"(?:[^"\\]|\\.)*"))?'  # the name as a JSON string
-    r" (?P<ref>f[0-9]{1,4}e[0-9]{1,9})(?=\s|$)",  # the ref
+    r" (?P<ref>" + REF_TOKEN + r")(?=\s|$)",  # the ref (either spelling; kept canonical)
     re.MULTILINE,
 )
 MAX_RUNS = 64
-#: ``ctx.state`` key: ``(tab_id, ref) -> (role, name)`` of the element the policy decided a call on; the
-#: browser tools send it with the action as ``expect_role``/``expect_name``, so the extension acts only on
-#: an element that still is that one (W6: 6008 ``target_changed`` otherwise).
+#: ``ctx.state`` key: ``(tab_id, canonical ref) -> (role, name)`` of the element the policy decided a call
+#: on; the browser tools send it with the action as ``expect_role``/``expect_name``, so the extension acts
+#: only on an element that still is that one (W6: 6008 ``target_changed`` otherwise).
 EXPECTED_ELEMENTS = "policy.expected_elements"
 MAX_REFS_PER_TAB = 50_000
 
@@ -60,7 +62,7 @@ class ElementMemory:
                 continue
             if not isinstance(name, str):
                 continue
-            ref = match.group("ref")
+            ref = canonical_ref(match.group("ref"))
             element = (match.group("role"), name)
             if here.setdefault(ref, element) != element:
                 conflicting.add(ref)
@@ -74,8 +76,10 @@ class ElementMemory:
         return count
 
     def lookup(self, run_id: str, tab_id: int | None, ref: str) -> tuple[str, str] | None:
+        """The element the latest snapshot gave ``ref`` (either spelling: ``f0e12`` is ``e12``), else None."""
         refs = self._runs.get(run_id, {}).get(tab_id)
-        return None if refs is None else refs.get(ref)
+        key = ref_key(ref)
+        return None if refs is None or not isinstance(key, str) else refs.get(key)
 
     def forget(self, run_id: str) -> None:
         self._runs.pop(run_id, None)

@@ -12,11 +12,10 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from webbridge.protocol.fields import MAX_TABS, Message, Model, SafeInt, Short, Tab, Text
+from webbridge.protocol.refs import Ref  # the ref grammar: e12 (top frame), f3e12 (frame 3)
 
 #: Largest page text the extension sends in one reply (characters); bigger pages are truncated and say so.
 MAX_PAGE_TEXT = 16_000_000
-#: A ref names one element a user could act on: frame prefix, then an element number (e.g. ``f0e12``).
-Ref = Annotated[str, Field(pattern=r"^f[0-9]{1,4}e[0-9]{1,9}$")]
 TabId = Annotated[int, Field(ge=0, le=2**31 - 1)]
 TimeoutMs = Annotated[int, Field(ge=0, le=600_000)]
 PageText = Annotated[str, Field(max_length=MAX_PAGE_TEXT)]

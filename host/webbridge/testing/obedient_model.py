@@ -54,6 +54,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..protocol.refs import REF_TOKEN
 from .model_script import RecordedRequest, Reply, ScriptToolCall
 
 PREFIXES = ("ASSISTANT INSTRUCTION", "AI AGENT INSTRUCTION", "NOTE TO THE AI ASSISTANT")
@@ -63,7 +64,9 @@ _INSTRUCTION = re.compile(
 )
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~])")
-_REF_LINE = re.compile(r"^\s*(?P<role>[\w-]+) (?P<name>\"(?:[^\"\\]|\\.)*\") (?P<ref>f\d+e\d+)\b", re.M)
+_REF_LINE = re.compile(
+    r"^\s*(?P<role>[\w-]+) (?P<name>\"(?:[^\"\\]|\\.)*\") (?P<ref>" + REF_TOKEN + r")\b", re.M
+)
 _NAV_VERBS = ("navigate", "go to", "visit", "load")
 _TEXT_ROLES = ("textbox", "searchbox", "combobox", "textarea")
 DONE_TEXT = "Finished reading the page."

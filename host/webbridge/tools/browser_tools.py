@@ -32,6 +32,7 @@ from ..policy.actions import ActionClass
 from ..policy.page_elements import EXPECTED_ELEMENTS
 from ..protocol.browser_kinds import ActionName, ActResult, Ref
 from ..protocol.fields import Tab
+from ..protocol.refs import ref_key
 from . import browser, tab_scope
 from .registry import BridgeHandle, RegisteredTool, ToolContext, ToolResult, tool
 
@@ -41,7 +42,7 @@ T = TypeVar("T")
 SEEN_URLS = "browser.seen_urls"
 
 TabArg = Annotated[int | None, Field(ge=0, description="Tab id (default: the current tab)")]
-RefArg = Annotated[Ref, Field(description="Element ref from the latest snapshot, e.g. f0e12")]
+RefArg = Annotated[Ref, Field(description="Element ref from the latest snapshot, e.g. e12 or f2e7")]
 OptRefArg = Annotated[Ref | None, Field(description="Element ref from the latest snapshot")]
 TextArg = Annotated[str, Field(max_length=8192)]
 Timeout = Annotated[int, Field(ge=0, le=120_000, description="Give up after this many milliseconds")]
@@ -299,7 +300,7 @@ async def _act(ctx: ToolContext, tab_id: int | None, what: str, action: ActionNa
     bridge, tid = await acting_tab(ctx, tab_id)
     # The role and name the policy decided this call on (from the snapshot the model read): the extension
     # acts only if the live element still has them (W6: 6008 target_changed, nothing done).
-    expected = ctx.state.get(EXPECTED_ELEMENTS, {}).get((tid, kw.get("ref")))
+    expected = ctx.state.get(EXPECTED_ELEMENTS, {}).get((tid, ref_key(kw.get("ref"))))
     if expected is not None:
         kw["expect_role"], kw["expect_name"] = expected
     res: ActResult = await checked_args(browser.act(bridge, tid, action, expect_url=seen(ctx, tid), **kw))

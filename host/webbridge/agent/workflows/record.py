@@ -11,9 +11,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from ...errors import WorkflowInvalid
+from ...protocol.refs import canonical_ref, is_ref
 from ..chat import ChatMessage
 from .file_format import Param, Step, Target, Workflow, _first_error
-from .replay import FIND_TOOL
+from .replay import FIND_TOOL, REF
 
 
 def from_transcript(
@@ -70,12 +71,19 @@ def from_transcript(
         raise WorkflowInvalid(_first_error(exc)) from exc
 
 
+_NAMED_LINE = re.compile(r'^\s*(?:- )?([a-z]+) "((?:[^"\\]|\\.)*)"([^\n]*)', re.M)
+
+
 def _target_from(texts: Sequence[str], ref: str) -> Target | None:
-    line_re = re.compile(r'^\s*(?:- )?([a-z]+) "((?:[^"\\]|\\.)*)"[^\n]*\b' + re.escape(ref) + r"\b", re.M)
+    """The role and name of the latest line that shows ``ref`` after its name; either spelling of a
+    top-frame ref matches the other (``f0e12`` is ``e12``). None when no line does or ``ref`` is no ref."""
+    if not is_ref(ref):
+        return None
+    want = canonical_ref(ref)
     for text in reversed(texts):
-        found = line_re.search(text)
-        if found:
-            return Target(role=found.group(1), name=found.group(2))
+        for found in _NAMED_LINE.finditer(text):
+            if any(canonical_ref(m.group(0)) == want for m in REF.finditer(found.group(3))):
+                return Target(role=found.group(1), name=found.group(2))
     return None
 
 

@@ -20,16 +20,19 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from ...errors import WorkflowFailed
+from ...protocol.refs import REF_TOKEN
 from ..chat import ChatMessage, DeltaSink, ModelReply, TextDelta, ToolCall, ToolSpec
 from .file_format import Step, Target, Workflow, fill
 
-REF = re.compile(r"\bf\d+e\d+\b")
+#: A ref in either spelling (``e12``, ``f3e12``, the old ``f0e12``), as a word of its own.
+REF = re.compile(rf"(?<![\w-]){REF_TOKEN}(?![\w-])")
 #: The tool a replay uses to turn a target into a ref, and its arguments.
 FIND_TOOL = "snapshot"
 
 
 def ref_for(text: str, target: Target) -> str | None:
-    """The ref of the first line of a snapshot that names ``target`` by exact role and name, else ``None``."""
+    """The ref (as the snapshot spells it) of the first line of a snapshot that names ``target`` by exact
+    role and name, else ``None``."""
     head = f'{target.role} "{target.name}"'
     for line in text.splitlines():
         stripped = line.strip().removeprefix("- ")
