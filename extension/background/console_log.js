@@ -124,8 +124,21 @@ const SOURCES = new Set(["console", "exception", "browser"]);
  * Add what a tab's page hook reported (page data: every field is checked and cut again here).
  * @param {number} tabId
  * @param {unknown[]} entries
+ * @param {number} [lost]  entries the relay dropped before these (the page logged faster than it reports):
+ *   one warning entry says how many
  */
-export function addConsoleEntries(tabId, entries) {
+export function addConsoleEntries(tabId, entries, lost = 0) {
+  if (lost > 0 && entries.length >= CONSOLE_LOG_SIZE) {
+    // room for the warning in a full log (the entries it replaces were dropped too)
+    lost += entries.length - (CONSOLE_LOG_SIZE - 1);
+    entries = entries.slice(-(CONSOLE_LOG_SIZE - 1));
+  }
+  if (lost > 0) {
+    add(tabId, {
+      level: "warning", source: "browser", url: "", line: null, time: Date.now(),
+      text: `WebBridge dropped ${lost} console message${lost === 1 ? "" : "s"} of this page: it logged faster than they are recorded`,
+    });
+  }
   for (const raw of entries) {
     if (!raw || typeof raw !== "object") continue;
     const e = /** @type {Record<string, unknown>} */ (raw);
@@ -154,12 +167,14 @@ const replayed = new Map();
  */
 export async function replayEarlier(tabId, documentId, hookedAt) {
   if (replayed.get(tabId) === documentId) return 0;
-  /** @type {ConsoleEntry[]} */
+  /** @type {Array<ConsoleEntry & {at: number}>} `at`: the browser's own time, not rounded */
   const got = [];
+  /** @param {ConsoleEntry} e @param {unknown} at */
+  const keep = (e, at) => got.push({ ...e, at: typeof at === "number" && Number.isFinite(at) ? at : e.time });
   const unsubscribe = [
-    onEvent(tabId, "Runtime.consoleAPICalled", (p) => got.push(fromConsoleApi(p))),
-    onEvent(tabId, "Runtime.exceptionThrown", (p) => got.push(fromException(p))),
-    onEvent(tabId, "Log.entryAdded", (p) => got.push(fromLogEntry(p))),
+    onEvent(tabId, "Runtime.consoleAPICalled", (p) => keep(fromConsoleApi(p), p.timestamp)),
+    onEvent(tabId, "Runtime.exceptionThrown", (p) => keep(fromException(p), p.timestamp)),
+    onEvent(tabId, "Log.entryAdded", (p) => keep(fromLogEntry(p), p.entry?.timestamp)),
   ];
   const wasAttached = isAttached(tabId);
   const release = await hold(tabId).catch((err) => {
@@ -176,8 +191,9 @@ export async function replayEarlier(tabId, documentId, hookedAt) {
     if (!wasAttached) await detachIfUnused(tabId);
   }
   replayed.set(tabId, documentId);
-  const earlier = got.filter((e) => e.time < hookedAt).sort((a, b) => a.time - b.time);
-  for (const e of earlier) add(tabId, e);
+  // Compared before rounding: an entry at 999.6 ms was logged before recording began at 1000.
+  const earlier = got.filter((e) => e.at < hookedAt).sort((a, b) => a.at - b.at);
+  for (const { at: _at, ...e } of earlier) add(tabId, e);
   return earlier.length;
 }
 

@@ -12,8 +12,10 @@
  *   `unhookTab(tabId)` tells the relays in the tab to stand aside; the registration goes when no tab is
  *   hooked any more.
  * - Reports (`{wbr: 1, k}` messages, accepted only from our own content scripts in a tab): `dialog` → the
- *   dialog record (dialogs.js), `console` → the console log (console_log.js), `leave_guard` → the page asks
- *   before it is left (see `leaveGuarded`).
+ *   dialog record (dialogs.js), `console` → the console log (console_log.js; `lost` counts the entries the
+ *   relay dropped to stay within its rate), `leave_guard` → the page asks before it is left (see
+ *   `leaveGuarded`). A report from a tab that is not hooked is answered `{active: false}`, which makes that
+ *   relay stand aside (a worker restarted while the tab was hooked).
  * - `armDialog(tabId, answer)`: the answer to the next dialog any frame of the tab opens (`dialog.arm`).
  * - `leaveGuarded(tabId)`: whether leaving the tab's page would open the browser's "leave this page?"
  *   dialog (a frame with a `beforeunload` listener and sticky user activation). Only asked for tabs that
@@ -54,9 +56,37 @@ export function registerPageHookListeners() {
     guarded.delete(tabId);
     forgetAnswered(tabId);
     forgetConsole(tabId);
+    void markTab(tabId, false);
     void unregisterWhenIdle();
   });
-  leftover = chrome.scripting.unregisterContentScripts({ ids: SCRIPT_IDS }).catch(() => undefined);
+  leftover = Promise.all([
+    chrome.scripting.unregisterContentScripts({ ids: SCRIPT_IDS }).catch(() => undefined),
+    chrome.declarativeNetRequest.getSessionRules().then(
+      (rules) => chrome.declarativeNetRequest.updateSessionRules({ removeRuleIds: rules.map((r) => r.id) }),
+      () => undefined,
+    ).catch(() => undefined),
+  ]).then(() => undefined);
+}
+
+/** The `Server-Timing` entry that tells a new document's relay, at `document_start`, that its tab is hooked. */
+const MARK = "webbridge-hooked";
+
+/**
+ * Mark (or unmark) a tab's documents: a declarativeNetRequest session rule (id = the tab id) appends
+ * `Server-Timing: webbridge-hooked` to the responses of the tab's frames. Never throws.
+ * @param {number} tabId
+ * @param {boolean} on
+ */
+async function markTab(tabId, on) {
+  const rule = {
+    id: tabId, priority: 1,
+    action: { type: "modifyHeaders", responseHeaders: [{ header: "Server-Timing", operation: "append", value: MARK }] },
+    condition: { tabIds: [tabId], resourceTypes: ["main_frame", "sub_frame"] },
+  };
+  await leftover;
+  await chrome.declarativeNetRequest
+    .updateSessionRules(/** @type {any} */ ({ removeRuleIds: [tabId], addRules: on ? [rule] : [] }))
+    .catch((err) => console.warn(`webbridge: could not ${on ? "mark" : "unmark"} tab ${tabId}`, err));
 }
 
 function install() {
@@ -135,7 +165,7 @@ export async function hookTab(tabId) {
   install();
   if (hooked.has(tabId)) return true;
   hooked.add(tabId);
-  await Promise.all([register(), injectInto(tabId, { allFrames: true })]);
+  await Promise.all([register(), markTab(tabId, true), injectInto(tabId, { allFrames: true })]);
   return true;
 }
 
@@ -154,6 +184,7 @@ export function isHooked(tabId) {
 export async function unhookTab(tabId) {
   if (!hooked.delete(tabId)) return;
   armedFor.delete(tabId);
+  void markTab(tabId, false);
   void unregisterWhenIdle();
   await chrome.scripting
     .executeScript(/** @type {any} */ ({
@@ -264,12 +295,18 @@ export function onReport(message, sender, sendResponse) {
     sendResponse?.({ active: hooked.has(tabId), armed: armedFor.get(tabId) ?? null });
     return false;
   }
-  if (!hooked.has(tabId)) return false;
+  if (!hooked.has(tabId)) {
+    // A relay left active by an earlier worker (the tab is no longer hooked): it stands aside.
+    sendResponse?.({ active: false });
+    return false;
+  }
   if (m.k === "dialog" && m.dialog && typeof m.dialog === "object") {
     const rec = noteAnswered(tabId, String(sender.documentId ?? sender.frameId ?? ""), /** @type {any} */ (m.dialog));
     if (rec?.by === "armed" && armedFor.has(tabId)) void armDialog(tabId, null);
   } else if (m.k === "console" && Array.isArray(m.entries)) {
-    addConsoleEntries(tabId, m.entries.slice(0, 1000));
+    const lost = Number(/** @type {{lost?: unknown}} */ (m).lost);
+    const over = Math.max(0, m.entries.length - 1000);
+    addConsoleEntries(tabId, m.entries.slice(-1000), over + (Number.isSafeInteger(lost) && lost > 0 ? lost : 0));
   } else if (m.k === "leave_guard") {
     guarded.add(tabId);
   }

@@ -7,9 +7,12 @@
  * - `alert`, `confirm` and `prompt` are wrapped. A call asks the relay (content/page_relay.js, in the
  *   extension's isolated world of the same frame) synchronously for an answer, and returns it without
  *   showing the browser's dialog; the relay records the dialog for the agent. With no relay in the frame
- *   (it was not injected, or the page faked our events) the browser's own dialog is shown, as without us.
+ *   (it was not injected, or the page faked our events) the browser's own dialog is shown, as without us;
+ *   so is one opened while the page is being left (`beforeunload`, `pagehide`, `unload`), which the browser
+ *   blocks. Texts over 8 192 characters are cut for the relay, never for the page.
  * - `console.*` calls, uncaught errors, unhandled rejections, failed resource loads and CSP violations are
- *   passed to the relay as one-line entries (the relay batches them to the background).
+ *   passed to the relay as one-line entries (the relay batches them to the background). While dormant
+ *   nothing is built at all (the page's getters do not run, no stack is taken).
  * - Whether the page asks before it is left (a `beforeunload` listener or `onbeforeunload` handler) is told
  *   to the relay, so the background can watch for the browser's "leave this page?" dialog, which only the
  *   debugger can answer.
@@ -26,6 +29,8 @@
   Object.defineProperty(w, KEY, { value: 1, enumerable: false });
 
   const MAX_TEXT = 4000;
+  /** Longest dialog text passed to the relay (its own cap); a longer one must still be answered. */
+  const MAX_DIALOG_TEXT = 8192;
   const dispatch = EventTarget.prototype.dispatchEvent;
   const listen = EventTarget.prototype.addEventListener;
   const stringify = JSON.stringify;
@@ -34,6 +39,7 @@
   const origAlert = w.alert;
   const origConfirm = w.confirm;
   const origPrompt = w.prompt;
+  const Err = /** @type {ErrorConstructor & {stackTraceLimit?: number}} */ (Error);
 
   /** true while the relay says this tab is not one the agent works in: then nothing is sent at all */
   let dormant = false;
@@ -59,7 +65,7 @@
    */
   function ask(type, message, defaultPrompt) {
     answer = null;
-    tell({ k: "dialog", type, message: String(message ?? ""), default_prompt: String(defaultPrompt ?? "") });
+    tell({ k: "dialog", type, message: asText(message).slice(0, MAX_DIALOG_TEXT), default_prompt: asText(defaultPrompt).slice(0, MAX_DIALOG_TEXT) });
     const got = answer;
     answer = null;
     if (got === null) return null;
@@ -69,6 +75,14 @@
     } catch {
       return null;
     }
+  }
+
+  /**
+   * A dialog argument as the browser reads it (an optional string that defaults to "").
+   * @param {unknown} v
+   */
+  function asText(v) {
+    return v === undefined ? "" : String(v);
   }
 
   /**
@@ -83,20 +97,31 @@
     }
   }
 
+  const UNLOADING = new Set(["beforeunload", "pagehide", "unload"]);
+  /** Whether the page is being left: the browser blocks dialogs then (and logs so), so they stay its own. */
+  function unloading() {
+    try {
+      const e = w.event;
+      return e instanceof Event && UNLOADING.has(e.type);
+    } catch {
+      return false;
+    }
+  }
+
   replace("alert", /** @this {any} */ function alert(/** @type {unknown[]} */ ...args) {
-    if (ask("alert", args[0]) === null) return origAlert.apply(this, args);
+    if (unloading() || ask("alert", args[0]) === null) return origAlert.apply(this, args);
     return undefined;
   });
   replace("confirm", /** @this {any} */ function confirm(/** @type {unknown[]} */ ...args) {
-    const a = ask("confirm", args[0]);
+    const a = unloading() ? null : ask("confirm", args[0]);
     if (a === null) return origConfirm.apply(this, args);
     return a.accept;
   });
   replace("prompt", /** @this {any} */ function prompt(/** @type {unknown[]} */ ...args) {
-    const a = ask("prompt", args[0], args[1]);
+    const a = unloading() ? null : ask("prompt", args[0], args[1]);
     if (a === null) return origPrompt.apply(this, args);
     if (!a.accept) return null;
-    return a.text ?? String(args[1] ?? "");
+    return a.text ?? asText(args[1]);
   });
 
   // --- console -----------------------------------------------------------------------------------------
@@ -108,8 +133,9 @@
     if (v === undefined) return "undefined";
     if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v) + (typeof v === "bigint" ? "n" : "");
     if (typeof v === "symbol") return String(v);
-    if (typeof v === "function") return `function ${v.name || "(anonymous)"}`;
+    // Everything below may run the page's getters (or a Proxy's traps), which may throw.
     try {
+      if (typeof v === "function") return `function ${String(v.name || "(anonymous)")}`;
       if (v instanceof Error) return String(v.stack || `${v.name}: ${v.message}`);
       if (Array.isArray(v)) return `Array(${v.length})`;
       if (v instanceof Element) {
@@ -124,6 +150,14 @@
     }
   }
 
+  /**
+   * Console arguments as one line (each cut first: a huge argument is not copied whole).
+   * @param {unknown[]} args
+   */
+  function line(args) {
+    return cut(args.map((a) => cut(describe(a))).join(" "));
+  }
+
   /** @param {string} text */
   function cut(text) {
     return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
@@ -134,7 +168,18 @@
    * @returns {{url: string, line: number | null}}
    */
   function caller() {
-    const stack = String(new Error().stack ?? "").split("\n");
+    // Only the few frames needed (formatting a stack costs most of a logged line): the page's
+    // `Error.stackTraceLimit` is put back at once.
+    let stack = [""];
+    const limit = Err.stackTraceLimit;
+    try {
+      Err.stackTraceLimit = 6;
+      stack = String(new Err().stack ?? "").split("\n");
+    } catch {
+      // a page that froze the limit, or made `stack` throw: no location
+    } finally {
+      if (Err.stackTraceLimit !== limit) Err.stackTraceLimit = limit;
+    }
     for (const line of stack.slice(3)) {
       const m = /\(?((?:https?|file|blob|data):[^\s)]*?):(\d+):\d+\)?\s*$/.exec(line);
       if (m) return { url: m[1].slice(0, 8192), line: Number(m[2]) };
@@ -149,10 +194,13 @@
     const orig = con[method];
     if (typeof orig !== "function") continue;
     con[method] = function (/** @type {unknown[]} */ ...args) {
-      try {
-        tell({ k: "console", level, source: "console", text: cut(args.map(describe).join(" ")), ...caller(), time: Date.now() });
-      } catch {
-        // never break the page's logging
+      // Nothing is built while dormant: every page pays for the hook while any tab is hooked.
+      if (!dormant) {
+        try {
+          tell({ k: "console", level, source: "console", text: line(args), ...caller(), time: Date.now() });
+        } catch {
+          // never break the page's logging
+        }
       }
       return orig.apply(this, args);
     };
@@ -160,8 +208,8 @@
   const origAssert = con.assert;
   if (typeof origAssert === "function") {
     con.assert = function (/** @type {unknown} */ cond, /** @type {unknown[]} */ ...args) {
-      if (!cond) {
-        const text = args.length ? `Assertion failed: ${args.map(describe).join(" ")}` : "Assertion failed";
+      if (!cond && !dormant) {
+        const text = args.length ? `Assertion failed: ${line(args)}` : "Assertion failed";
         tell({ k: "console", level: "error", source: "console", text: cut(text), ...caller(), time: Date.now() });
       }
       return origAssert.call(this, cond, ...args);
@@ -189,18 +237,50 @@
 
   // --- leaving the page --------------------------------------------------------------------------------
 
+  /** reported to the relay (sticky) */
   let guardsLeave = false;
+  /** a `beforeunload` listener was added (removing it is not followed) */
+  let listenerSeen = false;
   function sawLeaveGuard() {
     if (guardsLeave) return;
     guardsLeave = true;
     tell({ k: "leave_guard" });
   }
+  const leaveHandler = () => w.onbeforeunload != null;
   const proto = EventTarget.prototype;
   const origAdd = proto.addEventListener;
   proto.addEventListener = /** @this {any} */ function (/** @type {string} */ type, /** @type {any[]} */ ...rest) {
-    if (type === "beforeunload" && this === window) sawLeaveGuard();
+    if (type === "beforeunload" && this === window) {
+      listenerSeen = true;
+      sawLeaveGuard();
+    }
     return /** @type {any} */ (origAdd).apply(this, [type, ...rest]);
   };
+  // A handler property guards the page as well: `onbeforeunload = …` is seen by its setter; one set without
+  // it (`<body onbeforeunload>`, `document.body.onbeforeunload`) by a check at each user gesture, which is
+  // when it starts to count (Chrome asks only after one).
+  const handlerProp = Object.getOwnPropertyDescriptor(w, "onbeforeunload");
+  if (handlerProp?.get && handlerProp.set && handlerProp.configurable) {
+    const { get, set } = handlerProp;
+    try {
+      Object.defineProperty(w, "onbeforeunload", {
+        configurable: true, enumerable: handlerProp.enumerable,
+        get: /** @this {any} */ function () {
+          return get.call(this);
+        },
+        set: /** @this {any} */ function (/** @type {unknown} */ v) {
+          set.call(this, v);
+          if (v != null && leaveHandler()) sawLeaveGuard();
+        },
+      });
+    } catch {
+      // a page that made it its own keeps it; the gesture check still sees a handler
+    }
+  }
+  const onGesture = () => {
+    if (!guardsLeave && leaveHandler()) sawLeaveGuard();
+  };
+  for (const type of ["pointerdown", "keydown"]) listen.call(window, type, onGesture, true);
   listen.call(window, "__webbridge_relay", (/** @type {Event} */ e) => {
     const q = /** @type {CustomEvent} */ (e).detail;
     if (q === "dormant" || q === "awake") {
@@ -209,7 +289,8 @@
       return;
     }
     if (q !== "leave_guard?") return;
-    if (w.onbeforeunload != null) sawLeaveGuard();
-    tell({ k: "leave_guard_answer", on: guardsLeave });
+    const on = listenerSeen || leaveHandler();
+    if (on) sawLeaveGuard();
+    tell({ k: "leave_guard_answer", on });
   });
 })();

@@ -7,7 +7,13 @@
  *   dismissed: an alert closes, `confirm` returns false, `prompt` returns null — the answer that does
  *   nothing the user did not ask for. Each is recorded (`count`/`since`, which content/main.js adds to the
  *   reply of the op during which it happened) and reported as `{wbr: 1, k: "dialog", dialog}`.
- * - Console entries are batched per task and reported as `{wbr: 1, k: "console", entries}`.
+ * - Console entries are batched per task and reported as `{wbr: 1, k: "console", entries, lost}`. A page that
+ *   logs in a loop cannot flood the background: a report carries at most `MAX_BATCH` entries (the newest;
+ *   `lost` counts the others), and after `REPORTS_PER_S` reports or `ENTRIES_PER_S` entries in a second the
+ *   next report waits for the next second. Dialog reports are capped the same way (`REPORTS_PER_S`; the
+ *   dialogs over it are still answered, and go back with the reply of an op they happened in).
+ * - The background answers a report from a tab it no longer hooks (its worker restarted) with
+ *   `{active: false}`: the relay then stands aside, as after `pause()`.
  * - `pause()` (the agent was stopped in this tab) makes it stand aside until `resume()`.
  * - `leaveGuarded()` says whether this frame would make the browser ask before leaving (a `beforeunload`
  *   listener, and the sticky user activation without which Chrome does not ask).
@@ -25,6 +31,12 @@
   const TYPES = new Set(["alert", "confirm", "prompt"]);
   const LEVELS = new Set(["debug", "log", "info", "warning", "error"]);
   const SOURCES = new Set(["console", "exception", "browser"]);
+  /** Most console entries in one report (the background keeps 1 000 per tab). */
+  const MAX_BATCH = 1000;
+  /** Console entries reported per second (more wait for the next second, in batches of `MAX_BATCH`). */
+  const ENTRIES_PER_S = 1000;
+  /** Reports of each kind (console batches, dialogs) sent per second. */
+  const REPORTS_PER_S = 20;
 
   /**
    * @typedef {{n: number, type: string, message: string, url: string, default_prompt: string,
@@ -39,8 +51,12 @@
   const startedAt = Date.now();
   /** @type {number | null} since when this document's console is recorded (ms since the epoch) */
   let since = null;
-  /** @type {unknown[]} */
+  /** @type {unknown[]} console entries not reported yet */
   let queue = [];
+  /** console entries dropped since the last report (over `MAX_BATCH`) */
+  let lost = 0;
+  /** a flush of `queue` is scheduled */
+  let flushing = false;
   let leaveAnswer = false;
   /**
    * Whether this tab is one the agent works in: null until the background said (`hello`, or `resume` when
@@ -52,11 +68,50 @@
   /** @param {Record<string, unknown>} msg */
   function report(msg) {
     try {
-      void chrome.runtime.sendMessage({ wbr: 1, ...msg }).catch(() => undefined);
+      void chrome.runtime
+        .sendMessage({ wbr: 1, ...msg })
+        .then((r) => {
+          if (r?.active === false && active) setActive(false, null); // the tab is not hooked (any more)
+        })
+        .catch(() => undefined);
     } catch {
       // the extension was reloaded: this frame's relay is orphaned
     }
   }
+
+  /**
+   * A budget of reports (and entries) per second.
+   * @param {number} reports
+   * @param {number} entries
+   */
+  function perSecond(reports, entries) {
+    let start = 0;
+    let sentReports = 0;
+    let sentEntries = 0;
+    const roll = () => {
+      const now = Date.now();
+      if (now - start >= 1000) {
+        start = now;
+        sentReports = 0;
+        sentEntries = 0;
+      }
+      return now;
+    };
+    return {
+      /** Whether a report may go now. */
+      open: () => (roll(), sentReports < reports && sentEntries < entries),
+      /** @param {number} n  entries in the report sent */
+      spend: (n) => {
+        roll();
+        sentReports += 1;
+        sentEntries += n;
+      },
+      /** ms until the next second's budget */
+      wait: () => Math.max(0, start + 1000 - roll()),
+    };
+  }
+  const consoleBudget = perSecond(REPORTS_PER_S, ENTRIES_PER_S);
+  const dialogBudget = perSecond(REPORTS_PER_S, Infinity);
 
   /** @param {unknown} v @param {number} [max] */
   const text = (v, max = MAX_TEXT) => String(v ?? "").slice(0, max);
@@ -70,7 +125,9 @@
     armed = null;
     const accept = use ? use.accept : false;
     const promptText = type === "prompt" && accept ? (use?.text ?? text(d.default_prompt)) : null;
-    window.dispatchEvent(new CustomEvent(`${HOOK}_answer`, { detail: JSON.stringify({ accept, text: promptText }) }));
+    // Without an armed text the hook returns the page's own default, whole (the record's copy is cut).
+    const answerText = type === "prompt" && accept ? (use?.text ?? null) : null;
+    window.dispatchEvent(new CustomEvent(`${HOOK}_answer`, { detail: JSON.stringify({ accept, text: answerText }) }));
     total += 1;
     /** @type {Answered} */
     const rec = {
@@ -79,7 +136,10 @@
     };
     answered.push(rec);
     if (answered.length > KEEP) answered.shift();
-    report({ k: "dialog", dialog: rec });
+    if (dialogBudget.open()) {
+      dialogBudget.spend(1);
+      report({ k: "dialog", dialog: rec });
+    }
   }
 
   /** @type {Record<string, unknown>[]} console entries that came before `active` was known */
@@ -98,13 +158,35 @@
       text: text(e.text, 4000), url: text(e.url), line: Number.isInteger(line) && line > 0 ? line : null,
       time: Number.isFinite(Number(e.time)) ? Math.max(0, Math.round(Number(e.time))) : Date.now(),
     });
-    if (queue.length === 1) {
-      queueMicrotask(() => {
-        const entries = queue;
-        queue = [];
-        report({ k: "console", entries });
-      });
+    if (queue.length > 2 * MAX_BATCH) {
+      lost += queue.length - MAX_BATCH;
+      queue = queue.slice(-MAX_BATCH);
     }
+    if (!flushing) {
+      flushing = true;
+      if (consoleBudget.open()) queueMicrotask(flush);
+      else setTimeout(flush, consoleBudget.wait());
+    }
+  }
+
+  /** Send what is queued (at most `MAX_BATCH`, the newest), or wait for the next second's budget. */
+  function flush() {
+    if (!consoleBudget.open()) {
+      setTimeout(flush, consoleBudget.wait());
+      return;
+    }
+    flushing = false;
+    let entries = queue;
+    queue = [];
+    if (entries.length > MAX_BATCH) {
+      lost += entries.length - MAX_BATCH;
+      entries = entries.slice(-MAX_BATCH);
+    }
+    const dropped = lost;
+    lost = 0;
+    if (!active || entries.length + dropped === 0) return;
+    consoleBudget.spend(entries.length);
+    report({ k: "console", entries, lost: dropped });
   }
 
   /**
@@ -124,13 +206,24 @@
     if (on) for (const e of waiting) onConsole(e);
   }
 
-  // A relay from the registered content scripts: is this tab hooked? (One injected by the background is
-  // told at once with `resume`.)
+  // A relay from the registered content scripts: is this tab hooked? The document's own response says so
+  // at once when the background marked the tab (a `Server-Timing` entry a declarativeNetRequest session rule
+  // adds to the tab's documents), so a dialog the page opens while it loads is answered too; `hello` tells
+  // the rest (documents without a response of their own, the armed answer). One injected by the background
+  // is told at once with `resume`.
+  try {
+    const nav = /** @type {PerformanceNavigationTiming | undefined} */ (performance.getEntriesByType("navigation")[0]);
+    if (nav?.serverTiming?.some((t) => t.name === "webbridge-hooked")) setActive(true, null);
+  } catch {
+    // no timing for this document: `hello` decides
+  }
   try {
     void chrome.runtime
       .sendMessage({ wbr: 1, k: "hello" })
       .then((r) => {
         if (active === null) setActive(r?.active === true, r?.armed ?? null);
+        else if (active && r?.active !== true) setActive(false, null);
+        else if (active && r?.armed && armed === null) armed = r.armed;
       })
       .catch(() => {
         if (active === null) setActive(false, null);

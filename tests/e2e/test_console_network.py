@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from .browser_session import Session, ref_of, snap
+from .conftest import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -109,6 +110,24 @@ def test_console_logged_before_the_agent_arrived_is_fetched_on_request(s: Sessio
     assert console(s, tab)["messages"] == []
     assert s.error("page.console", {"tab_id": tab, "levels": ["fatal"]})[0] == 2002
     assert s.error("page.console", {"tab_id": 987654}) == (6005, "tab_not_found")
+
+
+def test_a_page_logging_in_a_loop_keeps_the_newest_lines_and_says_what_it_dropped(s: Session) -> None:
+    tab = s.tab_id()
+    s.call("page.navigate", {"tab_id": tab, "url": s.site.url("/page/1")})
+    mark = console(s, tab)["next"]
+    loop = "for (let i = 0; i < 20000; i++) console.log('line', i)"
+    s.call("page.evaluate", {"tab_id": tab, "script": loop})
+
+    def arrived() -> list[dict[str, Any]] | None:
+        got = console(s, tab, since=mark, limit=1000)["messages"]
+        return got if got and got[-1]["text"] == "line 19999" else None
+
+    got = wait_until(arrived, what="the batch of console lines")  # reports are sent after the page's task
+    assert got[0]["level"] == "warning"
+    assert got[0]["text"].startswith("WebBridge dropped 19001 console messages")
+    assert [m["text"] for m in got[1:]] == [f"line {i}" for i in range(19001, 20000)]  # the newest, in order
+    assert s.call("page.evaluate", {"tab_id": tab, "script": "1 + 1"})["value"] == 2
 
 
 def test_network_idle_counts_requests_started_before_the_agent_looked(s: Session) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from .browser_session import Session, ref_of, snap
+from .conftest import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -209,3 +210,68 @@ def test_tabs_the_agent_does_not_work_in_keep_the_browsers_own_dialogs(s: Sessio
     assert other.locator("#result").text_content() == "confirm: true"
     assert shown(s) == [("confirm", "Delete everything?")]
     assert other.evaluate("window.__webbridge_hook") == 1  # the hook is there, dormant
+
+
+def test_a_page_that_asks_through_onbeforeunload_is_watched_too(s: Session) -> None:
+    tab = open_dialogs_page(s)
+    s.page.click("#guard-handler")  # `onbeforeunload = …` (no listener), after a real gesture
+    code, _, err = failure(s, "page.navigate", {"tab_id": tab, "url": s.site.url("/page/1")})
+    assert code == 6021 and "beforeunload" in err  # not a timeout: the debugger watched the leaving
+    s.call("dialog.handle", {"tab_id": tab, "action": "dismiss"})
+    assert s.call("page.evaluate", {"tab_id": tab, "script": "location.pathname"})["value"] == "/dialogs"
+    assert debugger_use(s)["attached"] == []
+
+
+def test_a_dialog_with_a_huge_message_is_answered_like_any_other(s: Session) -> None:
+    tab = open_dialogs_page(s)
+    code, _, err = failure(s, "page.evaluate", {"tab_id": tab, "script": "alert('x'.repeat(70000)), 1"})
+    assert code == 6021 and "xxxx" in err  # answered at once (not a 6025 timeout behind the browser's dialog)
+    recent = s.call("dialog.state", {"tab_id": tab})["recent"]
+    assert (recent[-1]["type"], len(recent[-1]["message"])) == ("alert", 8192)
+    assert shown(s) == []
+
+
+def test_a_dialog_a_new_document_opens_while_it_loads_is_answered(s: Session) -> None:
+    tab = open_dialogs_page(s)
+    # The hooked tab goes to a new document that alerts from an inline script while it loads (the common
+    # "Saved!" page after a form post): its relay knows at document_start that the tab is hooked.
+    body = {"tab_id": tab, "url": s.site.url("/alert-on-load")}
+    proc = s.wb.run("call", "page.navigate", "--body", json.dumps(body), "--timeout", "20",
+                    timeout=40, check=False)  # fmt: skip
+    # told with this request, or (when the report arrives after its reply) with the next one: never a hang
+    told = "[6021 dialog_opened]" in proc.stderr and '"loaded"' in proc.stderr
+    assert proc.returncode == 0 or told, proc.stderr
+    s.page.wait_for_function("document.title === 'after the alert'")
+    assert shown(s) == []
+    reported = lambda: [d["message"] for d in s.call("dialog.state", {"tab_id": tab})["recent"]] == ["loaded"]  # noqa: E731
+    wait_until(reported, what="the report of the dialog")
+    # the user's own navigation in the same (hooked) tab: the same
+    s.page.goto(s.site.url("/alert-on-load"))
+    s.page.wait_for_function("document.title === 'after the alert'")
+    assert shown(s) == []
+
+
+def test_an_alert_while_the_page_unloads_stays_blocked_as_the_browser_blocks_it(s: Session) -> None:
+    tab = open_dialogs_page(s)
+    s.page.evaluate("addEventListener('beforeunload', () => alert('bye'))")  # Chrome never shows this one
+    s.call("page.navigate", {"tab_id": tab, "url": s.site.url("/page/1")})  # so it is no 6021
+    assert s.call("dialog.state", {"tab_id": tab})["recent"] == []
+    assert s.call("page.evaluate", {"tab_id": tab, "script": "location.pathname"})["value"] == "/page/1"
+
+
+def test_dialogs_in_a_cross_origin_frame_are_answered_and_reported_for_its_tab(s: Session) -> None:
+    tab = s.tab_id()
+    s.call("page.navigate", {"tab_id": tab, "url": s.site.url("/frames")})
+    s.page.wait_for_url(s.site.url("/frames"))
+    s.page.wait_for_load_state()  # (Playwright's view of the frames catches up)
+    cross = next(f for f in s.page.frames if f.url.startswith(s.site.cross_url("/frame")))
+    s.call("dialog.arm", {"tab_id": tab, "action": "accept"})
+    assert cross.evaluate("confirm('armed, in the frame')") is True  # the tab's armed answer reaches it
+    assert cross.evaluate("confirm('again, in the frame')") is False  # used once, in any frame
+    reported = lambda: len(s.call("dialog.state", {"tab_id": tab})["recent"]) == 2  # noqa: E731
+    wait_until(reported, what="the frame's reports")
+    recent = s.call("dialog.state", {"tab_id": tab})["recent"]
+    assert [(d["by"], d["url"]) for d in recent] == [("armed", cross.url), ("default", cross.url)]
+    code, _, err = failure(s, "page.snapshot", {"tab_id": tab})
+    assert code == 6021 and "again, in the frame" in err and "armed, in the frame" not in err
+    assert shown(s) == []

@@ -6,7 +6,7 @@ import { mock, test } from "node:test";
 
 import { Ring } from "../../extension/background/ring.js";
 import { stitchText } from "../../extension/background/text_stitch.js";
-import { argText, cut, fromConsoleApi, fromException, fromLogEntry, MAX_TEXT } from "../../extension/background/console_log.js";
+import { argText, cut, fromConsoleApi, fromException, fromLogEntry, MAX_TEXT, readConsole, replayEarlier } from "../../extension/background/console_log.js";
 import { describeDialog, fromOpening } from "../../extension/background/dialogs.js";
 import { settleOutcome } from "../../extension/background/handlers/page_evaluate.js";
 import { WebBridgeError } from "../../extension/protocol/errors.js";
@@ -58,7 +58,19 @@ function fakeChrome() {
   };
   let detaches = 0;
   debuggerApi.detach = async () => void (detaches += 1);
+  /** @type {Map<number, any>} the declarativeNetRequest session rules (id → rule) */
+  const sessionRules = new Map();
+  const declarativeNetRequest = {
+    getSessionRules: async () => [...sessionRules.values()],
+    /** @param {{removeRuleIds?: number[], addRules?: any[]}} u */
+    updateSessionRules: async (u) => {
+      for (const id of u.removeRuleIds ?? []) sessionRules.delete(id);
+      for (const r of u.addRules ?? []) sessionRules.set(r.id, r);
+    },
+  };
   return {
+    declarativeNetRequest,
+    sessionRules,
     webRequest: wr,
     tabs: { onRemoved: fakeEvent(), get: async (/** @type {number} */ id) => ({ id, url: "https://a.test/" }) },
     debugger: debuggerApi,
@@ -77,6 +89,7 @@ const netLog = await import("../../extension/background/net_log.js");
 const { guardTab } = await import("../../extension/background/tab_guard.js");
 const { isWatched, unwatchTab } = await import("../../extension/background/tab_watch.js");
 const { noteAnswered, openDialog } = await import("../../extension/background/dialogs.js");
+const { hookTab, onReport } = await import("../../extension/background/page_hooks.js");
 netHook.registerNetListeners();
 
 let nextId = 0;
@@ -234,6 +247,10 @@ test("the guard hooks a tab without the debugger and reports the dialogs the hoo
   assert.deepEqual(fake.commands, []);
   assert.ok(fake.scripts.some((o) => o.world === "MAIN" && o.files?.[0] === "content/page_hook.js"));
   assert.deepEqual(fake.scripting.registered.map((r) => r.world), ["MAIN", "ISOLATED"]);
+  // its documents are marked, so a new document's relay knows at document_start
+  const rule = fake.sessionRules.get(tab);
+  assert.deepEqual(rule?.condition, { tabIds: [tab], resourceTypes: ["main_frame", "sub_frame"] });
+  assert.deepEqual(rule?.action.responseHeaders, [{ header: "Server-Timing", operation: "append", value: "webbridge-hooked" }]);
 
   // a dialog nobody armed an answer for, during a request: 6021 after the request ran
   const opening = (/** @type {number} */ n, by = "default") =>
@@ -317,6 +334,8 @@ test("a page that asks before it is left is watched with the debugger around the
   // the user stopped the agent in this tab: unhooked, the relays told to stand aside
   unwatchTab(tab);
   assert.equal(isWatched(tab), false);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(fake.sessionRules.has(tab), false, "the mark goes with the hook");
   cdp("Page.javascriptDialogOpening", { type: "alert", message: "unheard", url: "https://a.test/" });
   assert.equal(openDialog(tab), null);
 });
@@ -345,4 +364,49 @@ test("page text puts each frame where its iframe is", () => {
   ]);
   assert.equal(forged, "A\n\n--- frame: v ---\n\nChild\n\n--- end of frame ---");
   assert.equal(stitchText([]), "");
+});
+
+test("console reports: the newest entries are kept, and what the relay dropped is said in the log", async () => {
+  const tab = 44;
+  await hookTab(tab);
+  const sender = { id: "ext-id", tab: { id: tab } };
+  const entries = Array.from({ length: 1500 }, (_, i) => ({ level: "log", source: "console", text: `line ${i}`, url: "u", line: 1, time: 5 }));
+  onReport({ wbr: 1, k: "console", entries, lost: 10 }, sender);
+  const got = readConsole(tab, { since: 0, limit: 1000 });
+  assert.equal(got.messages.length, 1000);
+  assert.deepEqual([got.messages[0].level, got.messages[0].text], ["warning", "WebBridge dropped 511 console messages of this page: it logged faster than they are recorded"]);
+  assert.equal(got.messages[1].text, "line 501");
+  assert.equal(got.messages.at(-1)?.text, "line 1499");
+  onReport({ wbr: 1, k: "console", entries: [entries[0]], lost: "many" }, sender);
+  assert.equal(readConsole(tab, { since: got.next, limit: 10 }).messages.length, 1, "a lost count that is not a number is ignored");
+});
+
+test("a report from a tab that is not hooked (a relay an earlier worker left active) is told to stand aside", () => {
+  /** @type {unknown[]} */
+  const replies = [];
+  onReport({ wbr: 1, k: "dialog", dialog: { n: 1, type: "alert" } }, { id: "ext-id", tab: { id: 4040 } }, (r) => replies.push(r));
+  assert.deepEqual(replies, [{ active: false }]);
+  assert.deepEqual(readConsole(4040, { since: 0, limit: 10 }).messages, []);
+  onReport({ wbr: 1, k: "dialog" }, { id: "another-extension", tab: { id: 4040 } }, (r) => replies.push(r));
+  assert.equal(replies.length, 1, "nothing is answered to other extensions");
+});
+
+test("console history from before the hook keeps what was logged in the millisecond recording began, before it", async () => {
+  const tab = 45;
+  const sendCommand = fake.debugger.sendCommand;
+  fake.debugger.sendCommand = async (t, method, params) => {
+    if (method === "Runtime.enable") {
+      for (const timestamp of [999.4, 999.6, 1000.3]) {
+        fake.debugger.onEvent.fire({ tabId: tab }, "Runtime.consoleAPICalled", { type: "log", args: [{ type: "string", value: `at ${timestamp}` }], timestamp });
+      }
+    }
+    return sendCommand(t, method, params);
+  };
+  try {
+    // recording began at 1000 (Date.now() of the relay: somewhere in [1000, 1001))
+    assert.equal(await replayEarlier(tab, "doc-a", 1000), 2);
+  } finally {
+    fake.debugger.sendCommand = sendCommand;
+  }
+  assert.deepEqual(readConsole(tab, { since: 0, limit: 10 }).messages.map((m) => [m.text, m.time]), [["at 999.4", 999], ["at 999.6", 1000]]);
 });
