@@ -221,22 +221,35 @@ export function armedAnswer(tabId) {
 }
 
 /**
+ * A number the relay of a tab's top frame knows (`count`, `recordingSince`), or null when it has no relay or
+ * no such number.
+ * @param {number} tabId
+ * @param {"count" | "recordingSince"} what
+ * @returns {Promise<number | null>}
+ */
+export async function topRelayNumber(tabId, what) {
+  try {
+    const [r] = await chrome.scripting.executeScript(/** @type {any} */ ({
+      target: { tabId, frameIds: [0] }, args: [what],
+      func: (/** @type {string} */ m) => {
+        const relay = /** @type {any} */ (globalThis).__webbridgeRelay;
+        return typeof relay?.[m] === "function" ? relay[m]() : null;
+      },
+    }));
+    return typeof r?.result === "number" ? r.result : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * How many dialogs the relay of a tab's top frame has answered so far (a mark for `collectAnswered`), or
  * null when it has none.
  * @param {number} tabId
  * @returns {Promise<number | null>}
  */
 export async function answeredCount(tabId) {
-  if (!hooked.has(tabId)) return null;
-  try {
-    const [r] = await chrome.scripting.executeScript(/** @type {any} */ ({
-      target: { tabId, frameIds: [0] },
-      func: () => /** @type {any} */ (globalThis).__webbridgeRelay?.count() ?? null,
-    }));
-    return typeof r?.result === "number" ? r.result : null;
-  } catch {
-    return null;
-  }
+  return hooked.has(tabId) ? topRelayNumber(tabId, "count") : null;
 }
 
 /**

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import re
 
-from webbridge.testing.model_script import RecordedRequest, Reply, ScriptToolCall
+from webbridge.testing.model_script import RecordedRequest, Reply
+
+from .scripted_agent import ref_in, tool_call
 
 
 def _call(n: int, name: str, **arguments: object) -> Reply:
-    return Reply(tool_calls=(ScriptToolCall(id=f"a{n}", name=name, arguments=dict(arguments)),))
+    return tool_call(f"a{n}", name, **arguments)
 
 
-def _ref(text: str, role: str, name: str) -> str:
-    found = re.search(rf'{role} "{re.escape(name)}"[^\n]*?\b((?:f\d+)?e\d+)\b', text)
-    if found is None:
-        raise ValueError(f"no {role} {name!r} in the snapshot")
-    return found.group(1)
+_ref = ref_in
 
 
 def agent(request: RecordedRequest) -> Reply:

@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import re
 
-from webbridge.testing.model_script import RecordedRequest, Reply, ScriptToolCall
+from webbridge.testing.model_script import RecordedRequest, Reply
+
+from .scripted_agent import ref_in, tool_call
 
 #: The pages the three openers lead to, in the order the plan snapshots them.
 REPORT, WINDOW, HELP = "/page/1?from=opener", "/page/3?from=opener", "/page/2?from=opener"
 
 
 def _call(n: int, name: str, **arguments: object) -> Reply:
-    return Reply(tool_calls=(ScriptToolCall(id=f"o{n}", name=name, arguments=dict(arguments)),))
+    return tool_call(f"o{n}", name, **arguments)
 
 
-def _ref(text: str, role: str, name: str) -> str:
-    found = re.search(rf'{role} "{re.escape(name)}"[^\n]*?\b((?:f\d+)?e\d+)\b', text)
-    if found is None:
-        raise ValueError(f"no {role} {name!r} in the snapshot")
-    return found.group(1)
+_ref = ref_in
 
 
 def _tab(listing: str, path: str) -> int:

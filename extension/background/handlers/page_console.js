@@ -10,25 +10,9 @@
 
 import { readConsole, replayEarlier } from "../console_log.js";
 import { tabFrames } from "../frames.js";
+import { topRelayNumber } from "../page_hooks.js";
 import { getTab } from "../tab_info.js";
 import { isWatched } from "../tab_watch.js";
-
-/**
- * Since when the tab's top document's console is recorded (ms since the epoch), or null when it is not.
- * @param {number} tabId
- * @returns {Promise<number | null>}
- */
-async function hookedAt(tabId) {
-  try {
-    const [r] = await chrome.scripting.executeScript(/** @type {any} */ ({
-      target: { tabId, frameIds: [0] },
-      func: () => /** @type {any} */ (globalThis).__webbridgeRelay?.recordingSince() ?? null,
-    }));
-    return typeof r?.result === "number" ? r.result : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * @param {{body: Record<string, unknown>}} msg
@@ -41,7 +25,7 @@ export async function pageConsole(msg) {
   let added = 0;
   if (b.earlier) {
     const top = (await tabFrames(b.tab_id))?.[0];
-    const at = await hookedAt(b.tab_id);
+    const at = await topRelayNumber(b.tab_id, "recordingSince");
     if (top && at !== null) added = await replayEarlier(b.tab_id, top.documentId, at);
   }
   const r = readConsole(b.tab_id, { since: b.since ?? 0, limit: b.limit ?? 200, levels: b.levels ?? null, clear: !!b.clear });
