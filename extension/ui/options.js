@@ -12,21 +12,11 @@
 
 import { onStateChanged, readState, setProfileLabel } from "../background/state.js";
 import { deniedLines, describeGrant, describeMode } from "./options_model.js";
+import { el, send, showError } from "./page_common.js";
 
 /**
  * @typedef {import("./options_model.js").GrantInfo} GrantInfo
- * @typedef {import("../background/router.js").UiResponse} UiResponse
  */
-
-/**
- * @param {string} id
- * @returns {HTMLElement}
- */
-function el(id) {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`options.html lacks #${id}`);
-  return node;
-}
 
 /**
  * @param {string} tag
@@ -39,25 +29,6 @@ function make(tag, cls, text) {
   if (cls) node.className = cls;
   if (text !== undefined) node.textContent = text;
   return node;
-}
-
-/**
- * @param {string} type
- * @param {Record<string, unknown>} [body]
- * @returns {Promise<any>}
- */
-async function send(type, body) {
-  /** @type {UiResponse | undefined} */
-  const res = await chrome.runtime.sendMessage(body === undefined ? { type } : { type, body });
-  if (!res) throw new Error("the extension's service worker did not answer");
-  if (!res.ok) throw new Error(`${res.error.message} (${res.error.code} ${res.error.name})`);
-  return res.result;
-}
-
-/** @param {unknown} err */
-function showError(err) {
-  el("error").hidden = !err;
-  el("error-message").textContent = err ? String(err instanceof Error ? err.message : err) : "";
 }
 
 async function loadPolicy() {

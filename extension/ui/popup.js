@@ -9,6 +9,7 @@
 
 import { formatSas } from "../protocol/pairing.js";
 import { onStateChanged, readState } from "../background/state.js";
+import { el } from "./page_common.js";
 
 /**
  * @typedef {import("../background/state.js").ViewState} ViewState
@@ -34,16 +35,6 @@ const PAIRING_TEXT = {
   confirmed: ["Now confirm the same code in the terminal with ", "webbridge pair", "."],
   done: ["Paired. Connecting…", "", ""],
 };
-
-/**
- * @param {string} id
- * @returns {HTMLElement}
- */
-function el(id) {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`popup.html lacks #${id}`);
-  return node;
-}
 
 /**
  * @param {string} id

@@ -25,6 +25,7 @@ import {
   setPanelRun,
 } from "../background/state.js";
 import { ApprovalCards } from "./approval_cards.js";
+import { el, send, showError } from "./page_common.js";
 import { PANEL_PORT, applyEvents, describeContext, emptyRun, isFinished, pickTaskTab } from "./run_model.js";
 
 /**
@@ -69,36 +70,6 @@ let port = null;
 let bridgeId = null;
 /** @type {Map<string, string>} artifact path → data URL (or "" while loading / on failure) */
 const images = new Map();
-
-/**
- * @param {string} id
- * @returns {HTMLElement}
- */
-function el(id) {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`sidepanel.html lacks #${id}`);
-  return node;
-}
-
-/**
- * A request to the daemon through the service worker. Rejects with the error's text.
- * @param {string} type
- * @param {Record<string, unknown>} body
- * @returns {Promise<any>}
- */
-async function send(type, body) {
-  /** @type {import("../background/router.js").UiResponse | undefined} */
-  const res = await chrome.runtime.sendMessage({ type, body });
-  if (!res) throw new Error("the extension's service worker did not answer");
-  if (!res.ok) throw new Error(`${res.error.message} (${res.error.code} ${res.error.name})`);
-  return res.result;
-}
-
-/** @param {unknown} err */
-function showError(err) {
-  el("error").hidden = !err;
-  el("error-message").textContent = err ? String(err instanceof Error ? err.message : err) : "";
-}
 
 // --- the run ------------------------------------------------------------------------------------------------
 

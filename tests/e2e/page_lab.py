@@ -8,12 +8,12 @@ does not count as an effect of the action under test. Served by aiohttp on 127.0
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from aiohttp import web
+
+from ..fixtures.threaded_server import Listen, serve_in_thread
 
 HIDDEN = """<!doctype html><html><head><title>Hidden things</title></head><body>
 <main>
@@ -110,41 +110,12 @@ async def _page(request: web.Request) -> web.Response:
 @contextmanager
 def serve_lab() -> Iterator[str]:
     """Serve the pages; yields the base URL (no trailing slash)."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    box: dict[str, object] = {}
 
-    async def main() -> None:
+    async def start(listen: Listen) -> str:
         app = web.Application()
         for path in PAGES:
             app.router.add_get(path, _page)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        box["port"] = runner.addresses[0][1]
-        stop = asyncio.Event()
-        box["stop"] = stop
-        ready.set()
-        try:
-            await stop.wait()
-        finally:
-            await runner.cleanup()
+        return f"http://127.0.0.1:{await listen(app)}"
 
-    def run() -> None:
-        try:
-            loop.run_until_complete(main())
-        finally:
-            loop.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    if not ready.wait(10):
-        raise RuntimeError("the lab server did not start")
-    try:
-        yield f"http://127.0.0.1:{box['port']}"
-    finally:
-        stop = box["stop"]
-        assert isinstance(stop, asyncio.Event)
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
+    with serve_in_thread(start, "the lab server") as base:
+        yield base
