@@ -1,10 +1,12 @@
-"""The browser tools the model calls: ``@tool`` wrappers over the typed functions of :mod:`.browser`.
+"""The browser tools the model calls: ``@tool`` wrappers over the typed functions of :mod:`.browser`. This
+module holds the tab, navigation, reading and waiting tools and the list of them all (:data:`BROWSER_TOOLS`);
+the actions are in :mod:`.act_tools`, what they share in :mod:`.tool_support` (re-exported here).
 
 Each tool acts in ``ctx.tab_id`` unless given ``tab_id``; ``tab_open`` and ``tab_activate`` make their tab
 the current one. Results are short text for the model plus structured ``data``; anything read from a page
 (snapshots, page text, the delta after an action) is marked ``untrusted``.
 
-Safety the wrappers add on top of :mod:`.browser`:
+Safety the wrappers add on top of :mod:`.browser` (the actions' part is in :mod:`.act_tools`):
 
 - actions carry ``expect_url``, the URL this run last saw the tab on (from a snapshot, page text, a
   navigation or the previous action), so a ref is never used on a page the model has not seen (6002), and
@@ -22,80 +24,31 @@ the run. Cancelling a tool forgets its request; what the browser already did is 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from ..errors import BadToolArguments, InvalidMessage, NoBrowser, NoTab
+from ..errors import BadToolArguments
 from ..policy.actions import ActionClass
-from ..policy.page_elements import EXPECTED_ELEMENTS
-from ..protocol.browser_kinds import ActionName, ActResult, Ref
 from ..protocol.fields import Tab
-from ..protocol.refs import ref_key
 from . import browser, tab_scope
-from .registry import BridgeHandle, RegisteredTool, ToolContext, ToolResult, tool
+from .act_tools import ACT_TOOLS
+from .registry import RegisteredTool, ToolContext, ToolResult, tool
+from .tool_support import (
+    SEEN_URLS,
+    OptRefArg,
+    RefArg,
+    TabArg,
+    TextArg,
+    Timeout,
+    acting_tab,
+    bridge_of,
+    checked_args,
+    seen,
+    tab_of,
+)
 
-T = TypeVar("T")
-
-#: ``ctx.state`` key: tab id -> the URL this run last saw the tab on (the ``expect_url`` of actions).
-SEEN_URLS = "browser.seen_urls"
-
-TabArg = Annotated[int | None, Field(ge=0, description="Tab id (default: the current tab)")]
-RefArg = Annotated[Ref, Field(description="Element ref from the latest snapshot, e.g. e12 or f2e7")]
-OptRefArg = Annotated[Ref | None, Field(description="Element ref from the latest snapshot")]
-TextArg = Annotated[str, Field(max_length=8192)]
-Timeout = Annotated[int, Field(ge=0, le=120_000, description="Give up after this many milliseconds")]
-
-
-# --- shared helpers ---------------------------------------------------------------------------------------
-
-
-def bridge_of(ctx: ToolContext) -> BridgeHandle:
-    """``ctx.bridge``; raises :class:`NoBrowser` (7103) when none is connected."""
-    if ctx.bridge is None:
-        raise NoBrowser("no browser is connected: open the browser with WebBridge and pair it")
-    return ctx.bridge
-
-
-def tab_of(ctx: ToolContext, tab_id: int | None) -> int:
-    """``tab_id`` or the current tab; raises :class:`NoTab` (7104) when there is neither."""
-    if tab_id is not None:
-        return tab_id
-    if ctx.tab_id is None:
-        raise NoTab("no current tab: open one with tab_open, or pick one with tabs_list and tab_activate")
-    return ctx.tab_id
-
-
-async def acting_tab(ctx: ToolContext, tab_id: int | None) -> tuple[BridgeHandle, int]:
-    """The bridge, and the tab a tool works in (``tab_id`` or the current tab) once the run may use it
-    (:func:`.tab_scope.enter`, which also marks it controlled by the run). Raises :class:`NoBrowser`,
-    :class:`NoTab`, :class:`~webbridge.errors.TabNotGranted` (7130) and ``TabNotFound`` (6005)."""
-    bridge, tid = bridge_of(ctx), tab_of(ctx, tab_id)
-    await tab_scope.enter(ctx, bridge, tid)
-    return bridge, tid
-
-
-def seen(ctx: ToolContext, tab_id: int, url: str | None = None) -> str | None:
-    """The URL this run last saw ``tab_id`` on; with ``url``, record it first."""
-    urls: dict[int, str] = ctx.state.setdefault(SEEN_URLS, {})
-    if url is not None:
-        urls[tab_id] = url
-    return urls.get(tab_id)
-
-
-async def checked_args(call: Awaitable[T]) -> T:
-    """Await a :mod:`.browser` call; a request the message models refuse becomes BadToolArguments.
-
-    A malformed *reply* (the extension's fault, marked by ``reply_to`` in its detail) stays InvalidMessage
-    and ends the run.
-    """
-    try:
-        return await call
-    except InvalidMessage as exc:
-        if "reply_to" in exc.detail:
-            raise
-        raise BadToolArguments(exc.message) from None
+# --- helpers for the tab tools ---------------------------------------------------------------------------
 
 
 def _tab_line(t: Tab, current: int | None, off_limits: bool = False) -> str:
@@ -293,153 +246,8 @@ async def wait_for(
     )
 
 
-# --- actions ----------------------------------------------------------------------------------------------
-
-
-async def _act(ctx: ToolContext, tab_id: int | None, what: str, action: ActionName, **kw: Any) -> ToolResult:
-    bridge, tid = await acting_tab(ctx, tab_id)
-    # The role and name the policy decided this call on (from the snapshot the model read): the extension
-    # acts only if the live element still has them (W6: 6008 target_changed, nothing done).
-    expected = ctx.state.get(EXPECTED_ELEMENTS, {}).get((tid, ref_key(kw.get("ref"))))
-    if expected is not None:
-        kw["expect_role"], kw["expect_name"] = expected
-    res: ActResult = await checked_args(browser.act(bridge, tid, action, expect_url=seen(ctx, tid), **kw))
-    seen(ctx, tid, res.url)
-    lines = [f"{what}" + (f"; the tab navigated to {res.url}" if res.navigated else "")]
-    if res.input_used == "none":
-        lines[0] += " (it was already so: nothing changed)"
-    if res.delta:
-        lines.append(f"Changes:\n{res.delta}")
-    data = res.model_dump(mode="json", exclude={"kind"}) | {"tab_id": tid}
-    return ToolResult("\n".join(lines), untrusted=bool(res.delta), data=data)
-
-
-@tool(action=ActionClass.INTERACT)
-async def click(
-    ctx: ToolContext,
-    ref: RefArg,
-    button: Literal["left", "right"] = "left",
-    double: bool = False,
-    tab_id: TabArg = None,
-) -> ToolResult:
-    """Click an element.
-
-    Args:
-        button: left or right (context menu).
-        double: Double-click.
-    """
-    if double and button == "right":
-        raise BadToolArguments("click: double works with the left button only")
-    action: ActionName = "dblclick" if double else ("rightclick" if button == "right" else "click")
-    return await _act(ctx, tab_id, f"Clicked {ref}", action, ref=ref)
-
-
-@tool(action=ActionClass.INTERACT)
-async def hover(ctx: ToolContext, ref: RefArg, tab_id: TabArg = None) -> ToolResult:
-    """Move the mouse over an element (opens menus and tooltips)."""
-    return await _act(ctx, tab_id, f"Hovering {ref}", "hover", ref=ref)
-
-
-def _classify_submit(args: BaseModel) -> ActionClass:
-    return ActionClass.SUBMIT if getattr(args, "submit", False) else ActionClass.TYPE
-
-
-@tool(action=ActionClass.TYPE, classify=_classify_submit)
-async def type_text(
-    ctx: ToolContext,
-    ref: RefArg,
-    text: TextArg,
-    submit: bool = False,
-    replace: bool = True,
-    tab_id: TabArg = None,
-) -> ToolResult:
-    """Type text into a text field, replacing what it holds; optionally press Enter afterwards.
-
-    Args:
-        text: The text to enter.
-        submit: Press Enter afterwards (submits most forms).
-        replace: Replace the field's content (false: type at the end of it, key by key).
-    """
-    what = f"Typed {len(text)} characters into {ref}"
-    result = await _act(
-        ctx, tab_id, what, "fill" if replace else "type", ref=ref, text=text, delta=not submit
-    )
-    if not submit:
-        return result
-    pressed = await _act(ctx, tab_id, f"{what} and pressed Enter", "press", ref=ref, keys="Enter")
-    return pressed
-
-
-@tool(action=ActionClass.INTERACT)
-async def select_option(
-    ctx: ToolContext,
-    ref: RefArg,
-    values: Annotated[list[TextArg], Field(min_length=1, max_length=256)],
-    tab_id: TabArg = None,
-) -> ToolResult:
-    """Choose options of a <select> (a combobox or list box) by their value or visible label.
-
-    Args:
-        values: The options to choose (several for a multi-select).
-    """
-    return await _act(ctx, tab_id, f"Selected {', '.join(values)} in {ref}", "select", ref=ref, values=values)
-
-
-@tool(action=ActionClass.INTERACT)
-async def check(ctx: ToolContext, ref: RefArg, checked: bool = True, tab_id: TabArg = None) -> ToolResult:
-    """Tick or untick a checkbox, radio button or switch.
-
-    Args:
-        checked: true to tick, false to untick.
-    """
-    return await _act(
-        ctx, tab_id, f"{'Checked' if checked else 'Unchecked'} {ref}", "check", ref=ref, checked=checked
-    )
-
-
-def _classify_press(args: BaseModel) -> ActionClass:
-    keys = str(getattr(args, "keys", "")).lower().replace(" ", "")
-    return (
-        ActionClass.SUBMIT if "enter" in keys.split("+") or keys.endswith("enter") else ActionClass.INTERACT
-    )
-
-
-@tool(action=ActionClass.INTERACT, classify=_classify_press)
-async def press(
-    ctx: ToolContext,
-    keys: Annotated[str, Field(min_length=1, max_length=256)],
-    ref: OptRefArg = None,
-    tab_id: TabArg = None,
-) -> ToolResult:
-    """Press a key or shortcut, e.g. Enter, Escape, Tab, ArrowDown, Control+a.
-
-    Args:
-        keys: Key names joined by +.
-        ref: Focus this element first (default: the focused element).
-    """
-    return await _act(ctx, tab_id, f"Pressed {keys}", "press", ref=ref, keys=keys)
-
-
-@tool(action=ActionClass.INTERACT)
-async def scroll(
-    ctx: ToolContext,
-    ref: OptRefArg = None,
-    dy: Annotated[int | None, Field(ge=-100_000, le=100_000)] = None,
-    dx: Annotated[int | None, Field(ge=-100_000, le=100_000)] = None,
-    tab_id: TabArg = None,
-) -> ToolResult:
-    """Scroll the page (default: down one screen), or scroll an element into view, or scroll inside it.
-
-    Args:
-        ref: Element to scroll into view (alone) or to scroll inside (with dx/dy).
-        dy: Pixels down (negative: up).
-        dx: Pixels right (negative: left).
-    """
-    return await _act(ctx, tab_id, f"Scrolled{' ' + ref if ref else ''}", "scroll", ref=ref, dx=dx, dy=dy)
-
-
 # --- capture, page I/O, dialogs, console, network, evaluate ------------------------------------------------
-# Their wrappers live in their own modules (they import the helpers above): capture_tools.py (screenshot,
+# Their wrappers live in their own modules (sharing tool_support.py): capture_tools.py (screenshot,
 # save_pdf, download_wait, upload_files, drag) and page_io_tools.py (dialog_state, handle_dialog,
 # console_messages, network_requests, evaluate); default_registry() registers them after these.
 
@@ -454,13 +262,20 @@ BROWSER_TOOLS: tuple[RegisteredTool, ...] = (
     snapshot,
     page_text,
     wait_for,
-    click,
-    hover,
-    type_text,
-    select_option,
-    check,
-    press,
-    scroll,
+    *ACT_TOOLS,
 )
 
-__all__ = ["BROWSER_TOOLS", "SEEN_URLS", "acting_tab", "bridge_of", "checked_args", "seen", "tab_of"]
+__all__ = [
+    "BROWSER_TOOLS",
+    "SEEN_URLS",
+    "OptRefArg",
+    "RefArg",
+    "TabArg",
+    "TextArg",
+    "Timeout",
+    "acting_tab",
+    "bridge_of",
+    "checked_args",
+    "seen",
+    "tab_of",
+]

@@ -40,8 +40,8 @@ from ..errors import BadToolArguments, OutputRefused, PathRefused
 from ..policy.actions import ActionClass
 from ..protocol.browser_kinds import Ref
 from . import _paths, browser
-from .browser_tools import OptRefArg, RefArg, TabArg, Timeout, acting_tab, bridge_of, checked_args, seen
 from .registry import RegisteredTool, ToolContext, ToolResult, tool
+from .tool_support import OptRefArg, RefArg, TabArg, Timeout, acting_tab, bridge_of, checked_args, seen
 
 #: ``ctx.state`` key: extra absolute folders uploads may come from (set by the daemon, never by a tool).
 UPLOAD_ROOTS = "upload.extra_roots"

@@ -43,8 +43,8 @@ from ..protocol.page_io_kinds import (
     NetworkRequest,
 )
 from . import browser
-from .browser_tools import TabArg, acting_tab, checked_args
 from .registry import RegisteredTool, ToolContext, ToolResult, tool
+from .tool_support import TabArg, acting_tab, checked_args
 
 #: ``ctx.state`` keys: tab id -> the ``next`` cursor of the previous console / network read of this run.
 CONSOLE_CURSOR = "browser.console_next"
